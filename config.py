@@ -1,0 +1,91 @@
+"""Configuration classes, chosen by the DPS_CONFIG environment variable in create_app."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+class Config:
+    SERVICE_NAME = "Specialist care placements"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'dps_portal.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    # Sessions and cookies.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    STAFF_IDLE_TIMEOUT = timedelta(minutes=30)
+    # A bid form can stay open for hours: the CSRF token lives as long as the session.
+    WTF_CSRF_TIME_LIMIT = int(timedelta(hours=12).total_seconds())
+
+    # Accounts.
+    LOGIN_MAX_FAILURES = 10
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    LOGIN_LOCK_DURATION = timedelta(minutes=15)
+    PASSWORD_RESET_LIFETIME = timedelta(hours=1)
+    INVITATION_LIFETIME = timedelta(days=7)
+    EMAIL_CONFIRMATION_LIFETIME = timedelta(days=2)
+    PASSWORD_MIN_LENGTH = 12
+
+    # Documents.
+    DOCUMENT_STORE = os.environ.get("DPS_DOCUMENT_STORE", str(INSTANCE_DIR / "documents"))
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+
+    # Email.
+    MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@dps.example.gov.uk")
+    SMTP_HOST = os.environ.get("SMTP_HOST")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "true").lower() == "true"
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_TIMEOUT = 10
+    OUTBOX_MAX_ATTEMPTS = 8
+    # The address that links in emails point to.
+    EXTERNAL_URL = os.environ.get("DPS_EXTERNAL_URL", "http://127.0.0.1:5000")
+
+    # Scheduler: "inside" runs it in the web process (the demo), "off" leaves it to
+    # `flask scheduler`, which production runs as exactly one process of its own.
+    SCHEDULER_MODE = os.environ.get("DPS_SCHEDULER", "off")
+
+    HSTS = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False
+    SCHEDULER_MODE = os.environ.get("DPS_SCHEDULER", "inside")
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-only"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DPS_TEST_DATABASE_URL", "sqlite://")
+    SCHEDULER_MODE = "off"
+    # Fast hashing keeps the suite quick; production uses argon2id's defaults.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS = True
+    # Read again at create_app time so production never uses the development fallbacks.
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,105 @@
+"""The care DPS portal: create_app builds the Flask application."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: object | str | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    _configure(app, config)
+
+    from dps_portal import models  # noqa: F401  (every model, for Alembic and relationships)
+    from dps_portal.core import web
+    from dps_portal.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    WTFormsHelpers(app)
+
+    web.init_app(app)
+    _register_blueprints(app)
+
+    from dps_portal.cli import register_commands
+
+    register_commands(app)
+
+    from dps_portal.scheduler.runner import start_in_process_if_configured
+
+    start_in_process_if_configured(app)
+    return app
+
+
+def _configure(app: Flask, config: object | str | None) -> None:
+    from config import CONFIGS
+
+    if config is None:
+        config = os.environ.get("DPS_CONFIG", "development")
+    if isinstance(config, str):
+        if config not in CONFIGS:
+            raise RuntimeError(f"DPS_CONFIG must be one of {', '.join(CONFIGS)}, not {config!r}")
+        app.config.from_object(CONFIGS[config])
+        app.config["CONFIG_NAME"] = config
+    elif isinstance(config, dict):
+        app.config.from_object(CONFIGS["testing"])
+        app.config.update(config)
+        app.config["CONFIG_NAME"] = "testing"
+    else:
+        app.config.from_object(config)
+        app.config["CONFIG_NAME"] = getattr(config, "__name__", "custom")
+    if app.config["CONFIG_NAME"] == "production":
+        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY")
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL")
+        secret = app.config["SECRET_KEY"] or ""
+        if len(secret) < 32 or secret.startswith(("dev", "change")):
+            raise RuntimeError("production needs SECRET_KEY: a random value of 32 characters or more")
+        if not app.config["SQLALCHEMY_DATABASE_URI"]:
+            raise RuntimeError("production needs DATABASE_URL")
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgres://"):
+        uri = "postgresql://" + uri.removeprefix("postgres://")
+    if uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from dps_portal.accounts.blueprint import bp as accounts
+    from dps_portal.admin.blueprint import bp as admin
+    from dps_portal.audit.blueprint import bp as audit
+    from dps_portal.documents.blueprint import bp as documents
+    from dps_portal.main.blueprint import bp as main
+    from dps_portal.notifications.blueprint import bp as notifications
+    from dps_portal.scheduler.blueprint import bp as scheduler
+
+    for blueprint in (main, accounts, admin, audit, documents, notifications, scheduler):
+        app.register_blueprint(blueprint)

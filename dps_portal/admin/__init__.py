@@ -1,0 +1,1 @@
+"""The administrators' pages: users and invitations."""

@@ -1,0 +1,5 @@
+"""The portal's flask commands."""
+
+
+def register_commands(app) -> None:
+    return None

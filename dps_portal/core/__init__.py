@@ -1,0 +1,1 @@
+"""Shared pieces every feature uses: models' base, clock, money, working days, access."""

@@ -1,0 +1,52 @@
+"""The service navigation each role sees. A feature adds its pages here."""
+
+from flask import current_app, g, request, url_for
+from flask_login import current_user
+
+from dps_portal.core.roles import Role
+
+NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
+    None: [
+        ("accounts.sign_in", "Sign in"),
+        ("accounts.register", "Register a provider"),
+    ],
+    Role.provider: [
+        ("main.provider_home", "Home"),
+        ("notifications.list_notifications", "Notifications"),
+    ],
+    Role.contracts_officer: [
+        ("main.officer_home", "Home"),
+        ("notifications.list_notifications", "Notifications"),
+    ],
+    Role.quality_monitor: [
+        ("main.monitor_home", "Home"),
+        ("notifications.list_notifications", "Notifications"),
+    ],
+    Role.administrator: [
+        ("main.admin_home", "Home"),
+        ("admin.list_users", "Users"),
+        ("audit.list_events", "Audit trail"),
+        ("notifications.list_outbox", "Email outbox"),
+        ("scheduler.list_job_runs", "Scheduled jobs"),
+    ],
+}
+
+
+def navigation() -> list[dict]:
+    """Items for govukServiceNavigation: the role's pages that exist, the current one marked."""
+    role = current_user.role if current_user.is_authenticated else None
+    return [
+        {"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}
+        for endpoint, text in NAVIGATION[role]
+        if endpoint in current_app.view_functions
+    ]
+
+
+def council_name() -> str:
+    """The buyer's name, from the framework's data (never hard-coded)."""
+    if "council_name" not in g:
+        from dps_portal.framework.models import current_framework
+
+        framework = current_framework()
+        g.council_name = framework.buyer_name if framework else current_app.config["SERVICE_NAME"]
+    return g.council_name

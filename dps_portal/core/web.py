@@ -1,0 +1,152 @@
+"""What every request shares: access enforcement, idle timeout, security headers, error pages."""
+
+import secrets
+import sqlite3
+
+from flask import Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from dps_portal.core import clock
+from dps_portal.core.access import declared_access
+from dps_portal.core.clock import format_date, format_datetime
+from dps_portal.core.money import format_gbp
+from dps_portal.core.navigation import council_name, navigation
+from dps_portal.extensions import db, login_manager
+
+ERROR_PAGES = {400, 403, 404, 405, 413, 429, 500}
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(_load_user)
+
+    app.before_request(_enforce_declared_access)
+    app.before_request(_expire_idle_staff_sessions)
+    app.after_request(_set_security_headers)
+    app.context_processor(_template_globals)
+    app.template_filter("uk_date")(format_date)
+    app.template_filter("uk_datetime")(format_datetime)
+    app.template_filter("gbp")(format_gbp)
+
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, _error_page)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys and wait for the write lock rather than fail at once."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _load_user(session_id: str):
+    from dps_portal.accounts.models import User
+
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def _enforce_declared_access():
+    """Fail closed: a route that does not say who may reach it answers 403 to everyone."""
+    if request.endpoint in (None, "static"):
+        return None
+    if declared_access(current_app.view_functions.get(request.endpoint)) is None:
+        abort(403)
+    return None
+
+
+def _expire_idle_staff_sessions():
+    """Staff are signed out after 30 minutes without a request."""
+    if not current_user.is_authenticated:
+        return None
+    now = clock.now().timestamp()
+    last_seen = session.get("last_seen")
+    timeout = current_app.config["STAFF_IDLE_TIMEOUT"].total_seconds()
+    if current_user.is_staff and last_seen is not None and now - last_seen > timeout:
+        logout_user()
+        session.clear()
+        flash("You were signed out because you had not used the portal for 30 minutes.")
+        return redirect(url_for("accounts.sign_in", next=request.full_path))
+    session["last_seen"] = now
+    return None
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def _set_security_headers(response):
+    nonce = csp_nonce()
+    response.headers["Content-Security-Policy"] = "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if current_user.is_authenticated and request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    if current_app.config.get("HSTS"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response
+
+
+def _template_globals() -> dict:
+    return {
+        "service_name": current_app.config["SERVICE_NAME"],
+        "csp_nonce": csp_nonce,
+        "navigation": navigation,
+        "council_name": council_name,
+    }
+
+
+def _error_page(error: HTTPException):
+    code = error.code or 500
+    if code == 500:
+        db.session.rollback()
+    return render_template(f"errors/{code}.html", error=error), code
+
+
+def _csrf_error(error: CSRFError):
+    return render_template("errors/400.html", error=error, csrf_failed=True), 400
+
+
+def _unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return _error_page(error)
+    current_app.logger.exception("Unhandled error on %s", request.path)
+    db.session.rollback()
+    if current_app.testing and current_app.config.get("PROPAGATE_TEST_ERRORS", True):
+        raise error
+    return render_template("errors/500.html"), 500

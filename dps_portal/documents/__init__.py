@@ -1,0 +1,1 @@
+"""Stored files (uploads and generated PDFs) and the PDF renderer."""

@@ -1,0 +1,1 @@
+"""The DPS itself as data: its categories (lots), districts and care settings."""

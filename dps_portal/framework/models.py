@@ -1,0 +1,81 @@
+from datetime import date
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dps_portal.core.models import Base, IdMixin, TimestampMixin
+from dps_portal.extensions import db
+
+
+class Framework(IdMixin, TimestampMixin, Base):
+    """The Dynamic Purchasing System: one council's arrangement and its legal basis."""
+
+    __tablename__ = "framework"
+
+    name: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str] = mapped_column(String(60), unique=True)
+    buyer_name: Mapped[str] = mapped_column(String(200))
+    buyer_address: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    is_open_for_applications: Mapped[bool] = mapped_column(default=True)
+
+    categories: Mapped[list["Category"]] = relationship(
+        back_populates="framework", order_by="Category.position"
+    )
+    districts: Mapped[list["District"]] = relationship(
+        back_populates="framework", order_by="District.position"
+    )
+    settings: Mapped[list["CareSetting"]] = relationship(
+        back_populates="framework", order_by="CareSetting.position"
+    )
+
+
+class Category(IdMixin, Base):
+    """A client category (lot) providers are admitted to."""
+
+    __tablename__ = "category"
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    specialist_training: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    framework: Mapped[Framework] = relationship(back_populates="categories")
+
+
+class District(IdMixin, Base):
+    """Where a home is: a district of the county, or out of county."""
+
+    __tablename__ = "district"
+    __table_args__ = (UniqueConstraint("framework_id", "name"),)
+
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    is_out_of_county: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+    framework: Mapped[Framework] = relationship(back_populates="districts")
+
+
+class CareSetting(IdMixin, Base):
+    """A kind of care a home is registered for: residential (personal care) or nursing."""
+
+    __tablename__ = "care_setting"
+    __table_args__ = (UniqueConstraint("framework_id", "code"),)
+
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+    framework: Mapped[Framework] = relationship(back_populates="settings")
+
+
+def current_framework() -> Framework | None:
+    """The framework the portal runs: the one whose dates include today, else the newest."""
+    return db.session.scalars(select(Framework).order_by(Framework.starts_on.desc())).first()

@@ -1,0 +1,1 @@
+"""The front pages: each role's home, health, the accessibility statement."""

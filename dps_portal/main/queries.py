@@ -1,0 +1,58 @@
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from dps_portal.accounts.models import User
+from dps_portal.audit.models import AuditEvent
+from dps_portal.extensions import db
+from dps_portal.framework.models import current_framework
+from dps_portal.notifications.models import OutboxEmail
+from dps_portal.providers.models import CareHome, ProviderOrganisation
+from dps_portal.providers.queries import own_rows
+
+
+@dataclass(frozen=True)
+class MarketSummary:
+    framework_name: str
+    providers: int
+    homes: int
+    beds: int
+
+
+def own_homes() -> list[CareHome]:
+    return db.session.scalars(own_rows(CareHome).order_by(CareHome.name)).all()
+
+
+def market_summary() -> MarketSummary:
+    framework = current_framework()
+    homes, beds = db.session.execute(
+        select(func.count(CareHome.id), func.coalesce(func.sum(CareHome.registered_beds), 0))
+    ).one()
+    providers = db.session.scalar(select(func.count(ProviderOrganisation.id)))
+    return MarketSummary(
+        framework_name=framework.name if framework else "No framework set up",
+        providers=providers,
+        homes=homes,
+        beds=beds,
+    )
+
+
+@dataclass(frozen=True)
+class AdminSummary:
+    users: int
+    active_users: int
+    audit_events: int
+    emails_waiting: int
+
+
+def admin_summary() -> AdminSummary:
+    from dps_portal.notifications.models import OutboxState
+
+    return AdminSummary(
+        users=db.session.scalar(select(func.count(User.id))),
+        active_users=db.session.scalar(select(func.count(User.id)).where(User.is_active)),
+        audit_events=db.session.scalar(select(func.count(AuditEvent.id))),
+        emails_waiting=db.session.scalar(
+            select(func.count(OutboxEmail.id)).where(OutboxEmail.state == OutboxState.queued)
+        ),
+    )

@@ -1,0 +1,67 @@
+from flask import jsonify, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from dps_portal.core.access import public, role_required
+from dps_portal.core.roles import Role
+from dps_portal.extensions import db
+from dps_portal.framework.models import current_framework
+from dps_portal.main import queries
+
+HOME_ENDPOINTS = {
+    Role.provider: "main.provider_home",
+    Role.contracts_officer: "main.officer_home",
+    Role.quality_monitor: "main.monitor_home",
+    Role.administrator: "main.admin_home",
+}
+
+
+def home_url_for(user) -> str:
+    return url_for(HOME_ENDPOINTS[user.role])
+
+
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_url_for(current_user))
+    return render_template("main/index.html", framework=current_framework())
+
+
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@public
+def accessibility_statement():
+    return render_template("main/accessibility.html")
+
+
+@role_required(Role.provider)
+def provider_home():
+    return render_template(
+        "main/provider_home.html",
+        organisation=current_user.provider,
+        homes=queries.own_homes(),
+    )
+
+
+@role_required(Role.contracts_officer)
+def officer_home():
+    return render_template("main/officer_home.html", summary=queries.market_summary())
+
+
+@role_required(Role.quality_monitor)
+def monitor_home():
+    return render_template("main/monitor_home.html", summary=queries.market_summary())
+
+
+@role_required(Role.administrator)
+def admin_home():
+    return render_template("main/admin_home.html", summary=queries.admin_summary())

@@ -1,0 +1,1 @@
+"""In-portal notifications and the email outbox with its SMTP sender."""

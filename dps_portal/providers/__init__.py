@@ -1,0 +1,1 @@
+"""Provider organisations and their care homes (CQC locations)."""

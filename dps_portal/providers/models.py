@@ -1,0 +1,67 @@
+import enum
+from datetime import date
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dps_portal.core.models import Base, IdMixin, TimestampMixin, enum_type
+
+
+class CqcRating(enum.Enum):
+    outstanding = "Outstanding"
+    good = "Good"
+    requires_improvement = "Requires improvement"
+    inadequate = "Inadequate"
+    not_rated = "Not rated"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+class ProviderOrganisation(IdMixin, TimestampMixin, Base):
+    """A care provider: the organisation that applies, bids and holds placements."""
+
+    __tablename__ = "provider_organisation"
+
+    legal_name: Mapped[str] = mapped_column(String(200))
+    trading_name: Mapped[str] = mapped_column(String(200), default="")
+    companies_house_number: Mapped[str | None] = mapped_column(String(8), unique=True)
+    cqc_provider_id: Mapped[str | None] = mapped_column(String(20), unique=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    signatory_role: Mapped[str] = mapped_column(String(200), default="")
+    signatory_email: Mapped[str] = mapped_column(String(254), default="")
+
+    homes: Mapped[list["CareHome"]] = relationship(
+        back_populates="provider", order_by="CareHome.name"
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.trading_name or self.legal_name
+
+
+class CareHome(IdMixin, TimestampMixin, Base):
+    """A care home: a CQC location belonging to one provider."""
+
+    __tablename__ = "care_home"
+
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider_organisation.id"), index=True)
+    cqc_location_id: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text, default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
+    setting_id: Mapped[int | None] = mapped_column(ForeignKey("care_setting.id"), index=True)
+    registered_beds: Mapped[int] = mapped_column(default=0)
+    cqc_rating: Mapped[CqcRating | None] = mapped_column(enum_type(CqcRating))
+    cqc_rating_on: Mapped[date | None]
+    registered_manager: Mapped[str] = mapped_column(String(200), default="")
+
+    provider: Mapped[ProviderOrganisation] = relationship(back_populates="homes")
+    district = relationship("District")
+    setting = relationship("CareSetting")

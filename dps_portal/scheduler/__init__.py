@@ -1,0 +1,1 @@
+"""Scheduled work: APScheduler with its job store in the portal's database."""
