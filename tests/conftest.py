@@ -1,11 +1,13 @@
 """Fixtures every test shares: a real database (SQLite or PostgreSQL), the app, a client."""
 
+import contextvars
 import os
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import delete
 
 from dps_portal import create_app
@@ -83,6 +85,7 @@ def app(database_url, tmp_path, app_config, request):
     if marker is not None:
         settings.update(marker.kwargs)
     app = create_app(settings)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         _db.session.rollback()
@@ -94,6 +97,16 @@ def app(database_url, tmp_path, app_config, request):
 @pytest.fixture
 def db(app):
     return _db
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, with its own app context, `g` and database
+    session, as in production; the test's own session then reads the database afresh."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        _db.session.expire_all()
+        return response
 
 
 @pytest.fixture

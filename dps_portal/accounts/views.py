@@ -1,18 +1,179 @@
-from flask import render_template
+from urllib.parse import urlsplit
 
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from dps_portal.accounts import operations
+from dps_portal.accounts.forms import (
+    ChoosePasswordForm,
+    ForgottenPasswordForm,
+    RegisterProviderForm,
+    SignInForm,
+)
+from dps_portal.accounts.models import LoginFailure, TokenPurpose
+from dps_portal.accounts.operations import SignInOutcome
+from dps_portal.core import clock
 from dps_portal.core.access import public, signed_in
+from dps_portal.core.errors import OperationRefused
+from dps_portal.extensions import db
+from dps_portal.main.views import home_url_for
+
+REFUSED_MESSAGE = (
+    "Enter a correct email address and password. After 10 wrong attempts an account is "
+    "locked for 15 minutes."
+)
+# Sign-in failures from one address in the failure window before it is told to wait.
+FAILURES_PER_ADDRESS = 100
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only paths on this site: never an absolute or protocol-relative address."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _too_many_failures_from(address: str) -> bool:
+    since = clock.now() - current_app.config["LOGIN_FAILURE_WINDOW"]
+    failures = db.session.scalar(
+        select(func.count(LoginFailure.id)).where(
+            LoginFailure.ip_address == address, LoginFailure.failed_at > since
+        )
+    )
+    return failures >= FAILURES_PER_ADDRESS
 
 
 @public
 def sign_in():
-    return render_template("accounts/sign_in.html")
+    if current_user.is_authenticated:
+        return redirect(home_url_for(current_user))
+    form = SignInForm()
+    if form.validate_on_submit():
+        address = request.remote_addr or ""
+        if _too_many_failures_from(address):
+            abort(429)
+        result = operations.sign_in(form.email.data, form.password.data, address)
+        db.session.commit()
+        if result.outcome is SignInOutcome.signed_in:
+            target = _safe_next(request.args.get("next"))
+            session.clear()
+            login_user(result.user)
+            session["last_seen"] = clock.now().timestamp()
+            return redirect(target or home_url_for(result.user))
+        if result.outcome is SignInOutcome.email_unconfirmed:
+            return render_template("accounts/confirm_first.html", email=result.user.email)
+        form.password.errors.append(REFUSED_MESSAGE)
+    form.password.data = ""
+    return render_template("accounts/sign_in.html", form=form)
 
 
 @signed_in
 def sign_out():
-    return ""
+    operations.record_sign_out(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("accounts.signed_out"))
+
+
+@public
+def signed_out():
+    return render_template("accounts/signed_out.html")
+
+
+@public
+def forgotten_password():
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        operations.request_password_reset(form.email.data)
+        db.session.commit()
+        session["check_email"] = {"kind": "reset", "email": operations.normalise_email(form.email.data)}
+        return redirect(url_for("accounts.check_your_email"))
+    return render_template("accounts/forgotten_password.html", form=form)
+
+
+@public
+def reset_password(token: str):
+    found = operations.find_usable_token(token, TokenPurpose.reset_password)
+    if found is None:
+        return render_template("accounts/link_expired.html", kind="reset"), 410
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            operations.reset_password(found, form.password.data)
+        except OperationRefused:
+            db.session.rollback()
+            return render_template("accounts/link_expired.html", kind="reset"), 410
+        db.session.commit()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/choose_password.html", form=form, kind="reset")
 
 
 @public
 def register():
-    return ""
+    if current_user.is_authenticated:
+        return redirect(home_url_for(current_user))
+    form = RegisterProviderForm()
+    if form.validate_on_submit():
+        operations.register_provider(
+            organisation_name=form.organisation_name.data,
+            full_name=form.full_name.data,
+            email=form.email.data,
+            password=form.password.data,
+        )
+        db.session.commit()
+        session["check_email"] = {
+            "kind": "register",
+            "email": operations.normalise_email(form.email.data),
+        }
+        return redirect(url_for("accounts.check_your_email"))
+    form.password.data = form.password_again.data = ""
+    return render_template("accounts/register.html", form=form)
+
+
+@public
+def check_your_email():
+    details = session.get("check_email")
+    if not details:
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/check_your_email.html", **details)
+
+
+@public
+def confirm_email(token: str):
+    found = operations.find_usable_token(token, TokenPurpose.confirm_email)
+    if found is None:
+        return render_template("accounts/link_expired.html", kind="confirm"), 410
+    try:
+        operations.confirm_email(found)
+    except OperationRefused:
+        db.session.rollback()
+        return render_template("accounts/link_expired.html", kind="confirm"), 410
+    db.session.commit()
+    flash("Your email address is confirmed. You can now sign in.", "success")
+    return redirect(url_for("accounts.sign_in"))
+
+
+@public
+def accept_invitation(token: str):
+    found = operations.find_usable_token(token, TokenPurpose.invitation)
+    if found is None:
+        return render_template("accounts/link_expired.html", kind="invitation"), 410
+    form = ChoosePasswordForm()
+    if form.validate_on_submit():
+        try:
+            operations.accept_invitation(found, form.password.data)
+        except OperationRefused:
+            db.session.rollback()
+            return render_template("accounts/link_expired.html", kind="invitation"), 410
+        db.session.commit()
+        flash("Your account is ready. Sign in with your email address and new password.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template(
+        "accounts/choose_password.html", form=form, kind="invitation", invited=found.user
+    )

@@ -1,0 +1,344 @@
+"""Every change to accounts: signing in, lockout, emailed links, registration, invitations."""
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import func, select, update
+
+from dps_portal.accounts.models import LoginFailure, TokenPurpose, User, UserToken
+from dps_portal.accounts.passwords import hash_password, verify_password
+from dps_portal.audit.actions import AuditAction
+from dps_portal.audit.operations import record_event
+from dps_portal.core import clock
+from dps_portal.core.errors import OperationRefused
+from dps_portal.core.roles import Role
+from dps_portal.extensions import db
+from dps_portal.notifications.operations import queue_email
+from dps_portal.providers.models import ProviderOrganisation
+
+# Verified when the email is unknown, so a wrong email takes as long as a wrong password.
+_TIMING_DECOY = {}
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalars(select(User).where(User.email == normalise_email(email))).first()
+
+
+class SignInOutcome(enum.Enum):
+    signed_in = "signed_in"
+    refused = "refused"
+    email_unconfirmed = "email_unconfirmed"
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    outcome: SignInOutcome
+    user: User | None = None
+
+
+def _decoy_hash() -> str:
+    key = (current_app.config.get("ARGON2_TIME_COST"), current_app.config.get("ARGON2_MEMORY_COST"))
+    if key not in _TIMING_DECOY:
+        _TIMING_DECOY[key] = hash_password(secrets.token_urlsafe(16))
+    return _TIMING_DECOY[key]
+
+
+def _recent_failures(user: User, now) -> int:
+    since = now - current_app.config["LOGIN_FAILURE_WINDOW"]
+    if user.last_signed_in_at is not None and user.last_signed_in_at > since:
+        since = user.last_signed_in_at
+    if user.locked_until is not None and user.locked_until > since and user.locked_until <= now:
+        since = user.locked_until
+    return db.session.scalar(
+        select(func.count(LoginFailure.id)).where(
+            LoginFailure.user_id == user.id, LoginFailure.failed_at > since
+        )
+    )
+
+
+def _record_failure(user: User | None, email: str, ip_address: str, now) -> None:
+    db.session.add(
+        LoginFailure(
+            user_id=user.id if user else None, email=email, ip_address=ip_address, failed_at=now
+        )
+    )
+    db.session.flush()
+    if user is None:
+        return
+    record_event(AuditAction.sign_in_failed, actor=None, subject=user, after={"email": email})
+    if not user.is_locked(now) and _recent_failures(user, now) >= current_app.config[
+        "LOGIN_MAX_FAILURES"
+    ]:
+        user.locked_until = now + current_app.config["LOGIN_LOCK_DURATION"]
+        record_event(
+            AuditAction.account_locked,
+            actor=None,
+            subject=user,
+            after={"locked_until": user.locked_until.isoformat()},
+        )
+
+
+def sign_in(email: str, password: str, ip_address: str = "") -> SignInResult:
+    """Check an email and password. Failures are counted in the database, so every web
+    worker sees the same count; the caller shows one message for every refusal."""
+    now = clock.now()
+    email = normalise_email(email)
+    user = find_user(email)
+    if user is None:
+        verify_password(_decoy_hash(), password)
+        _record_failure(None, email, ip_address, now)
+        return SignInResult(SignInOutcome.refused)
+    if user.is_locked(now):
+        verify_password(_decoy_hash(), password)
+        _record_failure(user, email, ip_address, now)
+        return SignInResult(SignInOutcome.refused)
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        _record_failure(user, email, ip_address, now)
+        return SignInResult(SignInOutcome.refused)
+    if user.email_confirmed_at is None:
+        send_email_confirmation(user)
+        return SignInResult(SignInOutcome.email_unconfirmed, user)
+    user.last_signed_in_at = now
+    user.locked_until = None
+    record_event(AuditAction.signed_in, actor=user, subject=user)
+    return SignInResult(SignInOutcome.signed_in, user)
+
+
+def record_sign_out(user: User) -> None:
+    record_event(AuditAction.signed_out, actor=user, subject=user)
+
+
+# Emailed single-use links.
+
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta) -> str:
+    """A new link for `user`; earlier unused links for the same purpose stop working."""
+    now = clock.now()
+    db.session.execute(
+        update(UserToken)
+        .where(
+            UserToken.user_id == user.id,
+            UserToken.purpose == purpose,
+            UserToken.used_at.is_(None),
+        )
+        .values(used_at=now)
+    )
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        UserToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_token_digest(raw),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    db.session.flush()
+    return raw
+
+
+def find_usable_token(raw: str, purpose: TokenPurpose) -> UserToken | None:
+    token = db.session.scalars(
+        select(UserToken).where(
+            UserToken.token_hash == _token_digest(raw), UserToken.purpose == purpose
+        )
+    ).first()
+    if token is None or not token.is_usable():
+        return None
+    return token
+
+
+def _use_token(token: UserToken) -> None:
+    """Mark the link used; a second request racing this one finds it already used."""
+    used = db.session.execute(
+        update(UserToken)
+        .where(UserToken.id == token.id, UserToken.used_at.is_(None))
+        .values(used_at=clock.now())
+    )
+    if used.rowcount != 1:
+        raise OperationRefused("This link has already been used.")
+
+
+def _absolute_url(endpoint: str, **values) -> str:
+    base = current_app.config["EXTERNAL_URL"].rstrip("/")
+    return base + url_for(endpoint, _external=False, **values)
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    user.locked_until = None
+
+
+# Forgotten password.
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if the account exists; the caller says the same thing either way."""
+    user = find_user(email)
+    if user is None or not user.is_active:
+        return
+    lifetime = current_app.config["PASSWORD_RESET_LIFETIME"]
+    raw = issue_token(user, TokenPurpose.reset_password, lifetime)
+    queue_email(
+        user.email,
+        "Reset your password",
+        "accounts/reset_password",
+        user=user,
+        link=_absolute_url("accounts.reset_password", token=raw),
+        minutes=int(lifetime.total_seconds() // 60),
+    )
+    record_event(AuditAction.password_reset_requested, actor=None, subject=user)
+
+
+def reset_password(token: UserToken, password: str) -> User:
+    _use_token(token)
+    user = token.user
+    _set_password(user, password)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = clock.now()
+    record_event(AuditAction.password_changed, actor=user, subject=user, after={"via": "reset"})
+    return user
+
+
+# Staff invitations.
+
+
+def invite_staff(*, by: User, email: str, full_name: str, role: Role) -> User:
+    if role is Role.provider:
+        raise OperationRefused("Providers register themselves: invite council staff only.")
+    email = normalise_email(email)
+    if find_user(email) is not None:
+        raise OperationRefused("There is already an account with this email address.")
+    user = User(email=email, full_name=full_name.strip(), role=role, is_active=False)
+    db.session.add(user)
+    db.session.flush()
+    send_invitation(user, by=by)
+    record_event(
+        AuditAction.user_invited,
+        actor=by,
+        subject=user,
+        after={"email": email, "role": role.value, "full_name": user.full_name},
+    )
+    return user
+
+
+def send_invitation(user: User, *, by: User) -> None:
+    lifetime = current_app.config["INVITATION_LIFETIME"]
+    raw = issue_token(user, TokenPurpose.invitation, lifetime)
+    queue_email(
+        user.email,
+        f"You have been invited to {current_app.config['SERVICE_NAME']}",
+        "accounts/invitation",
+        user=user,
+        inviter=by,
+        link=_absolute_url("accounts.accept_invitation", token=raw),
+        days=lifetime.days,
+    )
+
+
+def accept_invitation(token: UserToken, password: str) -> User:
+    _use_token(token)
+    user = token.user
+    _set_password(user, password)
+    user.is_active = True
+    user.email_confirmed_at = clock.now()
+    record_event(AuditAction.user_activated, actor=user, subject=user)
+    return user
+
+
+def set_active(user: User, *, active: bool, by: User) -> None:
+    if user.id == by.id:
+        raise OperationRefused("You cannot deactivate your own account.")
+    if user.is_active == active:
+        return
+    user.is_active = active
+    if not active:
+        user.session_version += 1
+    record_event(
+        AuditAction.user_reactivated if active else AuditAction.user_deactivated,
+        actor=by,
+        subject=user,
+        before={"is_active": not active},
+        after={"is_active": active},
+    )
+
+
+# Provider self-registration.
+
+
+def register_provider(*, organisation_name: str, full_name: str, email: str, password: str) -> None:
+    """Create the organisation and its first user, who must confirm the email address.
+    An address already registered gets an email saying so, and the page says the same
+    thing either way, so the form does not reveal who has an account."""
+    email = normalise_email(email)
+    existing = find_user(email)
+    if existing is not None:
+        queue_email(
+            existing.email,
+            "You already have an account",
+            "accounts/already_registered",
+            user=existing,
+            sign_in_link=_absolute_url("accounts.sign_in"),
+            reset_link=_absolute_url("accounts.forgotten_password"),
+        )
+        return
+    organisation = ProviderOrganisation(legal_name=organisation_name.strip())
+    db.session.add(organisation)
+    db.session.flush()
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=Role.provider,
+        provider_id=organisation.id,
+        password_hash=hash_password(password),
+        is_active=True,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_event(
+        AuditAction.provider_registered,
+        actor=user,
+        subject=organisation,
+        after={"legal_name": organisation.legal_name},
+    )
+    record_event(
+        AuditAction.user_registered,
+        actor=user,
+        subject=user,
+        after={"email": email, "role": Role.provider.value, "provider_id": organisation.id},
+    )
+    send_email_confirmation(user)
+
+
+def send_email_confirmation(user: User) -> None:
+    lifetime = current_app.config["EMAIL_CONFIRMATION_LIFETIME"]
+    raw = issue_token(user, TokenPurpose.confirm_email, lifetime)
+    queue_email(
+        user.email,
+        "Confirm your email address",
+        "accounts/confirm_email",
+        user=user,
+        link=_absolute_url("accounts.confirm_email", token=raw),
+        days=lifetime.days,
+    )
+
+
+def confirm_email(token: UserToken) -> User:
+    _use_token(token)
+    user = token.user
+    user.email_confirmed_at = clock.now()
+    record_event(AuditAction.email_confirmed, actor=user, subject=user)
+    return user

@@ -1,0 +1,17 @@
+import click
+from flask.cli import with_appcontext
+
+from dps_portal.demo.seed import DEMO_LOGINS, seed_demo
+from dps_portal.extensions import db
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Load the demo data. Safe to run again: what exists already is left as it is."""
+    created = seed_demo()
+    db.session.commit()
+    click.echo(f"Demo data ready ({created} records added).")
+    click.echo("Demo sign-ins (password for all: {}):".format(DEMO_LOGINS[0].password))
+    for login in DEMO_LOGINS:
+        click.echo(f"  {login.role.label:<20} {login.email}")
