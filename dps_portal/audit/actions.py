@@ -23,9 +23,11 @@ class AuditAction(enum.StrEnum):
     document_stored = "document.stored"
     document_downloaded = "document.downloaded"
     document_rendered = "document.rendered"
+    document_unavailable = "document.unavailable"
     # Notifications.
     email_queued = "email.queued"
     email_sent = "email.sent"
     email_failed = "email.failed"
+    email_viewed = "email.viewed"
     # Framework.
     framework_seeded = "framework.seeded"

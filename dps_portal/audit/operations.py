@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import inspect, select, update
+from sqlalchemy import insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
 
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.models import AuditChainHead, AuditEvent
@@ -69,8 +70,16 @@ def _claim_next_link() -> tuple[int, str]:
         .values(sequence=AuditChainHead.sequence + 1)
     )
     if claimed.rowcount == 0:
-        db.session.add(AuditChainHead(id=CHAIN_ID, sequence=1, last_hash=GENESIS_HASH))
-        db.session.flush()
+        # The very first event: make the head row. A writer racing us to it loses on the
+        # primary key, and both then take their turn through the UPDATE above.
+        try:
+            with db.session.begin_nested():
+                db.session.execute(
+                    insert(AuditChainHead).values(id=CHAIN_ID, sequence=0, last_hash=GENESIS_HASH)
+                )
+        except IntegrityError:
+            pass
+        return _claim_next_link()
     head = db.session.execute(
         select(AuditChainHead.sequence, AuditChainHead.last_hash).where(
             AuditChainHead.id == CHAIN_ID
@@ -100,7 +109,7 @@ def record_event(
         subject_id=subject_id,
         before=_normalised(before),
         after=_normalised(after),
-        ip_address=request.remote_addr or "" if has_request_context() else "",
+        ip_address=(request.remote_addr or "") if has_request_context() else "",
         prev_hash=prev_hash,
     )
     event.hash = event_hash(event)

@@ -2,7 +2,7 @@ from flask import abort, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from dps_portal.audit import queries
-from dps_portal.audit.forms import EventFilterForm
+from dps_portal.audit.forms import EventFilterForm, parse_day
 from dps_portal.audit.models import AuditEvent
 from dps_portal.audit.operations import canonical_json
 from dps_portal.core.access import role_required
@@ -26,8 +26,8 @@ def list_events():
             subject_type=form.subject_type.data or "",
             subject_id=(form.subject_id.data or "").strip(),
             actor=form.actor.data or "",
-            from_date=form.from_date.data,
-            to_date=form.to_date.data,
+            from_date=parse_day(form.from_date.data),
+            to_date=parse_day(form.to_date.data),
         )
     page = queries.filtered_events(criteria, page=request.args.get("page", 1, type=int))
     return render_template("audit/events.html", form=form, page=page)

@@ -1,0 +1,56 @@
+"""Scheduled jobs of the audit package: checking every night that the chain holds."""
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from dps_portal.accounts.models import User
+from dps_portal.audit.operations import ChainBreak, verify_chain
+from dps_portal.core.roles import Role
+from dps_portal.extensions import db
+from dps_portal.notifications.emails import portal_path
+from dps_portal.notifications.operations import notify_and_email
+from dps_portal.scheduler.registry import Job
+
+
+def verify_audit_chain(now: datetime | None = None) -> dict:
+    """Walk the audit chain; on a break, tell every active administrator, once per break."""
+    report = verify_chain()
+    if report.first_break is not None:
+        _warn_administrators(report.first_break, report.events_checked)
+    return {"events_checked": report.events_checked, "intact": int(report.is_intact)}
+
+
+def _warn_administrators(chain_break: ChainBreak, events_checked: int) -> None:
+    administrators = db.session.scalars(
+        select(User).where(User.role == Role.administrator, User.is_active).order_by(User.id)
+    ).all()
+    endpoint = (
+        "audit.list_events"
+        if "audit.list_events" in current_app.view_functions
+        else "main.admin_home"
+    )
+    where = f"{chain_break.sequence}:{chain_break.event_id}"
+    for administrator in administrators:
+        notify_and_email(
+            administrator,
+            "The audit trail check found a break",
+            f"The nightly check found a break at {chain_break}.",
+            portal_path(endpoint),
+            "audit_chain_broken",
+            dedupe_key=f"audit-chain-break:{where}:user-{administrator.id}",
+            chain_break=str(chain_break),
+            events_checked=events_checked,
+        )
+
+
+JOBS = [
+    Job(
+        id="verify_audit_chain",
+        func=verify_audit_chain,
+        trigger="cron",
+        trigger_args={"hour": 2, "minute": 30},
+        description="Check that the audit trail's hash chain is unbroken",
+    ),
+]
