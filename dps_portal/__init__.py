@@ -24,7 +24,12 @@ def create_app(config: object | str | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        include_name=_include_in_migrations,
     )
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -57,6 +62,11 @@ def create_app(config: object | str | None = None) -> Flask:
     return app
 
 
+def _include_in_migrations(name: str | None, type_: str, _parent_names) -> bool:
+    """APScheduler keeps its own table in our database and manages it itself."""
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
 def _configure(app: Flask, config: object | str | None) -> None:
     from config import CONFIGS
 
@@ -79,7 +89,9 @@ def _configure(app: Flask, config: object | str | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL")
         secret = app.config["SECRET_KEY"] or ""
         if len(secret) < 32 or secret.startswith(("dev", "change")):
-            raise RuntimeError("production needs SECRET_KEY: a random value of 32 characters or more")
+            raise RuntimeError(
+                "production needs SECRET_KEY: a random value of 32 characters or more"
+            )
         if not app.config["SQLALCHEMY_DATABASE_URI"]:
             raise RuntimeError("production needs DATABASE_URL")
     uri = app.config["SQLALCHEMY_DATABASE_URI"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import delete
 
@@ -105,7 +106,8 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = contextvars.Context().run(super().open, *args, **kwargs)
-        _db.session.expire_all()
+        if has_app_context():
+            _db.session.expire_all()
         return response
 
 

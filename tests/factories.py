@@ -39,7 +39,9 @@ def make_framework(**fields) -> Framework:
                 is_out_of_county=name == "Out of county",
             )
         )
-    for position, (code, name) in enumerate([("residential", "Residential"), ("nursing", "Nursing")]):
+    for position, (code, name) in enumerate(
+        [("residential", "Residential"), ("nursing", "Nursing")]
+    ):
         db.session.add(CareSetting(framework=framework, code=code, name=name, position=position))
     db.session.flush()
     return framework

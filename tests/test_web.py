@@ -6,6 +6,7 @@ import pytest
 
 from dps_portal import create_app
 from dps_portal.core.roles import Role
+from dps_portal.extensions import db
 from tests.conftest import sign_in
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -38,7 +39,9 @@ def test_errors_and_static_files_carry_the_headers_too(client):
 def test_session_cookie_is_httponly_and_lax(client, db):
     user = make_user()
     db.session.commit()
-    response = client.post("/account/sign-in", data={"email": user.email, "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/account/sign-in", data={"email": user.email, "password": DEFAULT_PASSWORD}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 
@@ -50,6 +53,8 @@ def test_production_sets_secure_cookies_and_hsts(monkeypatch, database_url):
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/account/sign-in")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize(
@@ -80,7 +85,9 @@ def test_an_unknown_configuration_name_is_refused():
 def test_forms_without_a_csrf_token_are_refused(client, db):
     user = make_user()
     db.session.commit()
-    response = client.post("/account/sign-in", data={"email": user.email, "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/account/sign-in", data={"email": user.email, "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 400
     assert "Your form could not be sent" in response.get_data(as_text=True)
 
@@ -92,7 +99,8 @@ def test_forms_with_the_token_are_accepted(client, db):
     page = client.get("/account/sign-in").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post(
-        "/account/sign-in", data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token}
+        "/account/sign-in",
+        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 302
 
@@ -134,7 +142,6 @@ def test_a_crash_shows_the_500_page_without_a_stack_trace_and_keeps_nothing(data
     from sqlalchemy import func, select
 
     from dps_portal.core.access import public
-    from dps_portal.extensions import db
     from dps_portal.providers.models import ProviderOrganisation
 
     @public
@@ -151,6 +158,7 @@ def test_a_crash_shows_the_500_page_without_a_stack_trace_and_keeps_nothing(data
     assert "secret internals" not in html and "Traceback" not in html
     with app.app_context():
         assert db.session.scalar(select(func.count(ProviderOrganisation.id))) == 0
+        db.session.remove()
         db.engine.dispose()
 
 

@@ -12,6 +12,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Validation
 from dps_portal.accounts.passwords import password_problem
 from dps_portal.core.roles import STAFF_ROLES, Role
 
+
 def strip_whitespace(value: str | None) -> str | None:
     """People paste addresses with spaces around them: the spaces are not part of it."""
     return value.strip() if isinstance(value, str) else value
@@ -28,7 +29,9 @@ class NewPassword:
 
     def __call__(self, form, field) -> None:
         personal = tuple(
-            str(getattr(form, name).data or "") for name in self.personal_fields if hasattr(form, name)
+            str(getattr(form, name).data or "")
+            for name in self.personal_fields
+            if hasattr(form, name)
         )
         personal += tuple(part for value in personal for part in value.replace("@", " ").split())
         problem = password_problem(

@@ -29,6 +29,8 @@ class User(IdMixin, TimestampMixin, Base):
     )
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=False)
+    # A provider's user who may change the organisation's details and invite colleagues.
+    can_manage_organisation: Mapped[bool] = mapped_column(default=False)
     email_confirmed_at: Mapped[datetime | None]
     last_signed_in_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from dps_portal.accounts.models import LoginFailure, TokenPurpose, User, UserToken
@@ -17,6 +17,7 @@ from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
+from dps_portal.notifications.emails import external_url
 from dps_portal.notifications.operations import queue_email
 from dps_portal.providers.models import ProviderOrganisation
 
@@ -74,9 +75,10 @@ def _record_failure(user: User | None, email: str, ip_address: str, now) -> None
     if user is None:
         return
     record_event(AuditAction.sign_in_failed, actor=None, subject=user, after={"email": email})
-    if not user.is_locked(now) and _recent_failures(user, now) >= current_app.config[
-        "LOGIN_MAX_FAILURES"
-    ]:
+    if (
+        not user.is_locked(now)
+        and _recent_failures(user, now) >= current_app.config["LOGIN_MAX_FAILURES"]
+    ):
         user.locked_until = now + current_app.config["LOGIN_LOCK_DURATION"]
         record_event(
             AuditAction.account_locked,
@@ -171,11 +173,6 @@ def _use_token(token: UserToken) -> None:
         raise OperationRefused("This link has already been used.")
 
 
-def _absolute_url(endpoint: str, **values) -> str:
-    base = current_app.config["EXTERNAL_URL"].rstrip("/")
-    return base + url_for(endpoint, _external=False, **values)
-
-
 def _set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.session_version += 1
@@ -197,7 +194,7 @@ def request_password_reset(email: str) -> None:
         "Reset your password",
         "accounts/reset_password",
         user=user,
-        link=_absolute_url("accounts.reset_password", token=raw),
+        link=external_url("accounts.reset_password", token=raw),
         minutes=int(lifetime.total_seconds() // 60),
     )
     record_event(AuditAction.password_reset_requested, actor=None, subject=user)
@@ -244,7 +241,7 @@ def send_invitation(user: User, *, by: User) -> None:
         "accounts/invitation",
         user=user,
         inviter=by,
-        link=_absolute_url("accounts.accept_invitation", token=raw),
+        link=external_url("accounts.accept_invitation", token=raw),
         days=lifetime.days,
     )
 
@@ -291,8 +288,8 @@ def register_provider(*, organisation_name: str, full_name: str, email: str, pas
             "You already have an account",
             "accounts/already_registered",
             user=existing,
-            sign_in_link=_absolute_url("accounts.sign_in"),
-            reset_link=_absolute_url("accounts.forgotten_password"),
+            sign_in_link=external_url("accounts.sign_in"),
+            reset_link=external_url("accounts.forgotten_password"),
         )
         return
     organisation = ProviderOrganisation(legal_name=organisation_name.strip())
@@ -305,6 +302,7 @@ def register_provider(*, organisation_name: str, full_name: str, email: str, pas
         provider_id=organisation.id,
         password_hash=hash_password(password),
         is_active=True,
+        can_manage_organisation=True,
     )
     db.session.add(user)
     db.session.flush()
@@ -331,7 +329,7 @@ def send_email_confirmation(user: User) -> None:
         "Confirm your email address",
         "accounts/confirm_email",
         user=user,
-        link=_absolute_url("accounts.confirm_email", token=raw),
+        link=external_url("accounts.confirm_email", token=raw),
         days=lifetime.days,
     )
 

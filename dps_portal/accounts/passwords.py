@@ -40,7 +40,9 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def password_problem(password: str, *, min_length: int, personal: tuple[str, ...] = ()) -> str | None:
+def password_problem(
+    password: str, *, min_length: int, personal: tuple[str, ...] = ()
+) -> str | None:
     """Why a new password is not good enough, as a sentence for the person; None when it is."""
     if len(password) < min_length:
         return f"Password must be {min_length} characters or more"
@@ -50,7 +52,9 @@ def password_problem(password: str, *, min_length: int, personal: tuple[str, ...
     core = lowered.strip(_DECORATION)
     common = _common_passwords()
     if lowered in common or (len(core) >= 4 and core in common) or len(set(lowered)) <= 2:
-        return "Password is too common: choose something harder to guess, such as three random words"
+        return (
+            "Password is too common: choose something harder to guess, such as three random words"
+        )
     for word in personal:
         word = word.lower().strip()
         if len(word) >= 4 and word in lowered:

@@ -91,7 +91,10 @@ def forgotten_password():
     if form.validate_on_submit():
         operations.request_password_reset(form.email.data)
         db.session.commit()
-        session["check_email"] = {"kind": "reset", "email": operations.normalise_email(form.email.data)}
+        session["check_email"] = {
+            "kind": "reset",
+            "email": operations.normalise_email(form.email.data),
+        }
         return redirect(url_for("accounts.check_your_email"))
     return render_template("accounts/forgotten_password.html", form=form)
 

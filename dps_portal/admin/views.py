@@ -68,7 +68,9 @@ def set_user_active(user_id: int):
         flash(str(refusal))
     else:
         db.session.commit()
-        flash(f"{user.full_name} is now {'active' if user.is_active else 'deactivated'}.", "success")
+        flash(
+            f"{user.full_name} is now {'active' if user.is_active else 'deactivated'}.", "success"
+        )
     return redirect(url_for("admin.show_user", user_id=user.id))
 
 

@@ -34,7 +34,9 @@ class EventFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = SelectField("Action", widget=GovSelect(), validators=[Optional()], validate_choice=False)
+    action = SelectField(
+        "Action", widget=GovSelect(), validators=[Optional()], validate_choice=False
+    )
     subject_type = SelectField(
         "Record type", widget=GovSelect(), validators=[Optional()], validate_choice=False
     )

@@ -186,8 +186,6 @@ def verify_chain() -> ChainReport:
     if head is not None and (head.sequence != checked or head.last_hash != expected_prev):
         return ChainReport(
             checked,
-            ChainBreak(
-                checked + 1, None, f"missing: the chain records {head.sequence} events"
-            ),
+            ChainBreak(checked + 1, None, f"missing: the chain records {head.sequence} events"),
         )
     return ChainReport(checked, None)

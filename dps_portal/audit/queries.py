@@ -58,7 +58,9 @@ def filtered_events(criteria: EventFilter, page: int = 1) -> EventPage:
 
 
 def known_actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
+    return list(
+        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )
 
 
 def known_subject_types() -> list[str]:

@@ -6,7 +6,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
-from dps_portal.core.roles import Role, STAFF_ROLES
+from dps_portal.core.roles import STAFF_ROLES, Role
 
 PUBLIC = "public"
 ANY_SIGNED_IN = frozenset(Role)

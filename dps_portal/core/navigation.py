@@ -12,6 +12,7 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
     ],
     Role.provider: [
         ("main.provider_home", "Home"),
+        ("documents.list_documents", "Documents"),
         ("notifications.list_notifications", "Notifications"),
     ],
     Role.contracts_officer: [

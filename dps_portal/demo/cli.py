@@ -12,6 +12,6 @@ def seed_demo_command() -> None:
     created = seed_demo()
     db.session.commit()
     click.echo(f"Demo data ready ({created} records added).")
-    click.echo("Demo sign-ins (password for all: {}):".format(DEMO_LOGINS[0].password))
+    click.echo(f"Demo sign-ins (password for all: {DEMO_LOGINS[0].password}):")
     for login in DEMO_LOGINS:
         click.echo(f"  {login.role.label:<20} {login.email}")

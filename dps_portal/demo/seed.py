@@ -2,7 +2,7 @@
 
 import csv
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ FRAMEWORK = {
     "name": "Specialist Residential and Nursing Care for Working-Age Adults DPS",
     "buyer_name": "Derbyshire County Council",
     "buyer_address": "County Hall, Smedley Street, Matlock, DE4 3AG",
+    "contact_email": "contracts@council.example",
     "legal_basis": (
         "A Dynamic Purchasing System under regulation 34 of the Public Contracts Regulations "
         "2015, run under the Light Touch Regime for social and other specific services "
@@ -194,6 +195,11 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(lines[start:]))
 
 
+def _day_month_year(text: str) -> date:
+    day, month, year = (int(part) for part in text.split("/"))
+    return date(year, month, day)
+
+
 def _overall_ratings() -> dict[str, tuple[CqcRating, date | None]]:
     ratings = {}
     for row in _read_csv(DATA / "cqc-ratings-sample.csv"):
@@ -205,9 +211,15 @@ def _overall_ratings() -> dict[str, tuple[CqcRating, date | None]]:
             published = row["Publication Date"].strip()
             ratings[row["Location ID"]] = (
                 rating,
-                datetime.strptime(published, "%d/%m/%Y").date() if published else None,
+                _day_month_year(published) if published else None,
             )
     return ratings
+
+
+def _split_address(address: str) -> tuple[str, str]:
+    """'12 Ashgate Road, Chesterfield' as its street and its town."""
+    street, _, town = address.rpartition(",")
+    return street.strip(), town.strip()
 
 
 def _seed_providers(framework: Framework, counter: _Counter) -> None:
@@ -221,10 +233,12 @@ def _seed_providers(framework: Framework, counter: _Counter) -> None:
             continue
         provider = _first(ProviderOrganisation, legal_name=legal_name)
         if provider is None:
+            street, town = _split_address(row["Address"])
             provider = ProviderOrganisation(
                 legal_name=legal_name,
                 cqc_provider_id=row["CQC Provider ID (for office use only)"],
-                address=row["Address"],
+                address_line_1=street,
+                town=town,
                 postcode=row["Postcode"],
                 phone=row["Phone number"],
             )
@@ -234,14 +248,15 @@ def _seed_providers(framework: Framework, counter: _Counter) -> None:
         if _first(CareHome, cqc_location_id=location_id) is not None:
             next(beds)
             continue
-        town = row["Address"].rsplit(",", 1)[-1].strip()
+        street, town = _split_address(row["Address"])
         rating, rated_on = ratings.get(location_id, (None, None))
         counter.add(
             CareHome(
                 provider_id=provider.id,
                 cqc_location_id=location_id,
                 name=row["Name"],
-                address=row["Address"],
+                address_line_1=street,
+                town=town,
                 postcode=row["Postcode"],
                 district_id=districts[TOWN_DISTRICTS.get(town, "Out of county")].id,
                 setting_id=settings[
@@ -274,6 +289,7 @@ def _seed_users(counter: _Counter) -> None:
                 provider_id=provider.id if provider else None,
                 password_hash=password_hash,
                 is_active=True,
+                can_manage_organisation=login.role is Role.provider,
                 email_confirmed_at=clock.now(),
             )
         )

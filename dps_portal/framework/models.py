@@ -16,6 +16,8 @@ class Framework(IdMixin, TimestampMixin, Base):
     reference: Mapped[str] = mapped_column(String(60), unique=True)
     buyer_name: Mapped[str] = mapped_column(String(200))
     buyer_address: Mapped[str] = mapped_column(Text, default="")
+    # Where providers and the public write to the contracts team.
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
     legal_basis: Mapped[str] = mapped_column(Text)
     starts_on: Mapped[date]
     ends_on: Mapped[date]

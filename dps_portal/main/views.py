@@ -40,7 +40,10 @@ def healthz():
 
 @public
 def accessibility_statement():
-    return render_template("main/accessibility.html")
+    framework = current_framework()
+    return render_template(
+        "main/accessibility.html", contact_email=framework.contact_email if framework else ""
+    )
 
 
 @role_required(Role.provider)

@@ -37,9 +37,7 @@ class OutboxEmail(IdMixin, Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     # A stored document sent as an attachment (a decision notice, say).
-    attachment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("stored_document.id"), index=True
-    )
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"), index=True)
     state: Mapped[OutboxState] = mapped_column(enum_type(OutboxState), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)

@@ -1,7 +1,7 @@
 import enum
 from datetime import date
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dps_portal.core.models import Base, IdMixin, TimestampMixin, enum_type
@@ -28,10 +28,13 @@ class ProviderOrganisation(IdMixin, TimestampMixin, Base):
     trading_name: Mapped[str] = mapped_column(String(200), default="")
     companies_house_number: Mapped[str | None] = mapped_column(String(8), unique=True)
     cqc_provider_id: Mapped[str | None] = mapped_column(String(20), unique=True)
-    address: Mapped[str] = mapped_column(Text, default="")
+    address_line_1: Mapped[str] = mapped_column(String(200), default="")
+    address_line_2: Mapped[str] = mapped_column(String(200), default="")
+    town: Mapped[str] = mapped_column(String(100), default="")
     postcode: Mapped[str] = mapped_column(String(10), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
     signatory_name: Mapped[str] = mapped_column(String(200), default="")
     signatory_role: Mapped[str] = mapped_column(String(200), default="")
     signatory_email: Mapped[str] = mapped_column(String(254), default="")
@@ -44,6 +47,12 @@ class ProviderOrganisation(IdMixin, TimestampMixin, Base):
     def display_name(self) -> str:
         return self.trading_name or self.legal_name
 
+    @property
+    def address_lines(self) -> list[str]:
+        return [
+            p for p in (self.address_line_1, self.address_line_2, self.town, self.postcode) if p
+        ]
+
 
 class CareHome(IdMixin, TimestampMixin, Base):
     """A care home: a CQC location belonging to one provider."""
@@ -53,7 +62,9 @@ class CareHome(IdMixin, TimestampMixin, Base):
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider_organisation.id"), index=True)
     cqc_location_id: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    address: Mapped[str] = mapped_column(Text, default="")
+    address_line_1: Mapped[str] = mapped_column(String(200), default="")
+    address_line_2: Mapped[str] = mapped_column(String(200), default="")
+    town: Mapped[str] = mapped_column(String(100), default="")
     postcode: Mapped[str] = mapped_column(String(10), default="")
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     setting_id: Mapped[int | None] = mapped_column(ForeignKey("care_setting.id"), index=True)
@@ -61,7 +72,15 @@ class CareHome(IdMixin, TimestampMixin, Base):
     cqc_rating: Mapped[CqcRating | None] = mapped_column(enum_type(CqcRating))
     cqc_rating_on: Mapped[date | None]
     registered_manager: Mapped[str] = mapped_column(String(200), default="")
+    # False once the CQC shows the location deregistered: such a home cannot take placements.
+    is_cqc_registered: Mapped[bool] = mapped_column(default=True)
 
     provider: Mapped[ProviderOrganisation] = relationship(back_populates="homes")
     district = relationship("District")
     setting = relationship("CareSetting")
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [
+            p for p in (self.address_line_1, self.address_line_2, self.town, self.postcode) if p
+        ]

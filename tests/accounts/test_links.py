@@ -45,7 +45,9 @@ def test_forgotten_password_link_works_once(client, db):
     assert choose(client, path).headers["Location"] == "/account/sign-in"
     assert client.get(path).status_code == 410
     assert choose(client, path, "another fine password").status_code == 410
-    signed_in = client.post("/account/sign-in", data={"email": user.email, "password": NEW_PASSWORD})
+    signed_in = client.post(
+        "/account/sign-in", data={"email": user.email, "password": NEW_PASSWORD}
+    )
     assert signed_in.status_code == 302
 
 
@@ -126,7 +128,9 @@ def test_provider_registers_and_confirms_email(client, db):
     assert "Confirm your email address" in refused.get_data(as_text=True)
     confirmation = [e for e in emails_to(db, user.email) if "Confirm" in e.subject][-1]
     assert client.get(link_path(confirmation)).headers["Location"] == "/account/sign-in"
-    signed_in = client.post("/account/sign-in", data={"email": user.email, "password": NEW_PASSWORD})
+    signed_in = client.post(
+        "/account/sign-in", data={"email": user.email, "password": NEW_PASSWORD}
+    )
     assert signed_in.headers["Location"] == "/provider"
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"provider.registered", "user.registered", "user.email_confirmed"} <= actions
@@ -155,7 +159,9 @@ def test_registration_errors_keep_what_was_typed(client, db):
 
 
 def test_password_must_not_contain_the_persons_name(client, db):
-    response = register(client, password="morgan lee is great", password_again="morgan lee is great")
+    response = register(
+        client, password="morgan lee is great", password_again="morgan lee is great"
+    )
     assert "must not contain your name" in response.get_data(as_text=True)
 
 
@@ -165,16 +171,24 @@ def test_administrator_invites_staff_who_set_a_password(client, db):
     sign_in(client, admin)
     response = client.post(
         "/admin/users/invite",
-        data={"full_name": "Dana Reid", "email": "Dana.Reid@council.example", "role": "quality_monitor"},
+        data={
+            "full_name": "Dana Reid",
+            "email": "Dana.Reid@council.example",
+            "role": "quality_monitor",
+        },
     )
     assert response.status_code == 302
-    invited = db.session.scalars(select(User).where(User.email == "dana.reid@council.example")).one()
+    invited = db.session.scalars(
+        select(User).where(User.email == "dana.reid@council.example")
+    ).one()
     assert invited.role is Role.quality_monitor and not invited.is_active
     client.post("/account/sign-out")
     path = link_path(emails_to(db, invited.email)[0])
     assert "Dana Reid" in client.get(path).get_data(as_text=True)
     assert choose(client, path).headers["Location"] == "/account/sign-in"
-    signed_in = client.post("/account/sign-in", data={"email": invited.email, "password": NEW_PASSWORD})
+    signed_in = client.post(
+        "/account/sign-in", data={"email": invited.email, "password": NEW_PASSWORD}
+    )
     assert signed_in.headers["Location"] == "/quality"
 
 
@@ -207,4 +221,9 @@ def test_administrator_deactivates_and_reactivates(client, db):
     db.session.expire_all()
     assert db.session.get(User, officer.id).is_active
     other = client.application.test_client()
-    assert other.post("/account/sign-in", data={"email": officer.email, "password": DEFAULT_PASSWORD}).status_code == 302
+    assert (
+        other.post(
+            "/account/sign-in", data={"email": officer.email, "password": DEFAULT_PASSWORD}
+        ).status_code
+        == 302
+    )

@@ -20,7 +20,9 @@ HOMES = {
 
 
 def post_sign_in(client, email, password, **query):
-    return client.post("/account/sign-in", query_string=query, data={"email": email, "password": password})
+    return client.post(
+        "/account/sign-in", query_string=query, data={"email": email, "password": password}
+    )
 
 
 def error_text(response) -> str:
@@ -39,7 +41,9 @@ def test_each_role_signs_in_to_its_home(client, db, role):
     assert response.status_code == 302
     assert response.headers["Location"] == HOMES[role]
     assert client.get(HOMES[role]).status_code == 200
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.signed_in")).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "user.signed_in")
+    ).all()
     assert [e.subject_id for e in events] == [str(user.id)]
 
 

@@ -1,3 +1,4 @@
+import itertools
 import threading
 
 from sqlalchemy import select, text, update
@@ -33,7 +34,7 @@ def test_events_are_chained(app, db):
     events = make_events(db)
     assert [e.sequence for e in events] == [1, 2, 3, 4, 5]
     assert events[0].prev_hash == GENESIS_HASH
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     result = verify(app)
     assert result.exit_code == 0
@@ -92,7 +93,10 @@ def test_concurrent_writers_do_not_fork_the_chain(app, db):
         try:
             with app.app_context():
                 for _ in range(10):
-                    record_event(AuditAction.provider_registered, subject=("provider_organisation", provider_id))
+                    record_event(
+                        AuditAction.provider_registered,
+                        subject=("provider_organisation", provider_id),
+                    )
                     db.session.commit()
         except Exception as error:  # pragma: no cover - the assertion below reports it
             errors.append(error)
@@ -121,7 +125,9 @@ def test_administrators_filter_the_trail(client, db):
     record_event(AuditAction.user_invited, actor=admin, subject=admin)
     db.session.commit()
     sign_in(client, admin)
-    page = client.get("/admin/audit", query_string={"action": "user.invited"}).get_data(as_text=True)
+    page = client.get("/admin/audit", query_string={"action": "user.invited"}).get_data(
+        as_text=True
+    )
     assert "1 event" in page
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "4 events" in page
@@ -135,7 +141,9 @@ def test_filters_by_date_in_uk_time_and_explain_bad_dates(client, db):
     make_events(db, count=2)
     db.session.commit()
     sign_in(client, admin)
-    today = client.get("/admin/audit", query_string={"from_date": "1/1/2000"}).get_data(as_text=True)
+    today = client.get("/admin/audit", query_string={"from_date": "1/1/2000"}).get_data(
+        as_text=True
+    )
     assert "2 events" in today
     none = client.get("/admin/audit", query_string={"to_date": "1/1/2000"}).get_data(as_text=True)
     assert "0 events" in none

@@ -45,7 +45,13 @@ def test_naive_datetimes_are_refused():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("2251.425", "2251.43"), ("2251.424", "2251.42"), ("0.005", "0.01"), ("-0.005", "-0.01"), (5, "5.00")],
+    [
+        ("2251.425", "2251.43"),
+        ("2251.424", "2251.42"),
+        ("0.005", "0.01"),
+        ("-0.005", "-0.01"),
+        (5, "5.00"),
+    ],
 )
 def test_money_rounds_half_up_to_the_penny(value, expected):
     assert to_money(value) == Decimal(expected)
@@ -58,7 +64,12 @@ def test_money_is_never_a_float():
 
 @pytest.mark.parametrize(
     ("amount", "percent", "expected"),
-    [("1000.00", "3.5", "1035.00"), ("2251.43", "4.2", "2345.99"), ("999.99", "0", "999.99"), ("100.01", "2.5", "102.51")],
+    [
+        ("1000.00", "3.5", "1035.00"),
+        ("2251.43", "4.2", "2345.99"),
+        ("999.99", "0", "999.99"),
+        ("100.01", "2.5", "102.51"),
+    ],
 )
 def test_uplifts_round_half_up(amount, percent, expected):
     assert apply_percentage(Decimal(amount), Decimal(percent)) == Decimal(expected)

@@ -22,7 +22,8 @@ XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.m
 
 PACKAGE_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-  <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="{target}"/>
+  <Relationship Id="rId1" Target="{target}"
+    Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>
 </Relationships>"""
 
 WORD_DOCUMENT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -38,7 +39,8 @@ WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-  <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
+  <Relationship Id="rId1" Target="worksheets/sheet1.xml"
+    Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/>
 </Relationships>"""
 
 WORKSHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -47,7 +49,8 @@ WORKSHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 </worksheet>"""
 
 ODF_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
-<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+<manifest:manifest manifest:version="1.2"
+    xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">
   <manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/>
   <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
 </manifest:manifest>"""
@@ -134,8 +137,7 @@ def exe_bytes() -> bytes:
 
 HTML_PAGE = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
 SVG_IMAGE = (
-    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
-    b"<script>alert(1)</script></svg>"
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 )
 
 

@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.models import AuditEvent
@@ -16,6 +18,11 @@ from tests.factories import make_provider, make_user
 
 def _events(db, action: AuditAction) -> list[AuditEvent]:
     return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def _download(client, document_id: int):
+    # Buffered, so the client closes the sent file afterwards as a WSGI server does.
+    return client.get(f"/documents/{document_id}/download", buffered=True)
 
 
 def _files_in_store(app) -> list[Path]:
@@ -47,7 +54,7 @@ def own_document(db, provider_user):
 
 
 def test_anonymous_download_redirects_to_sign_in(client, own_document):
-    response = client.get(f"/documents/{own_document.id}/download")
+    response = _download(client, own_document.id)
 
     assert response.status_code == 302
     assert "/account/sign-in" in response.headers["Location"]
@@ -56,12 +63,13 @@ def test_anonymous_download_redirects_to_sign_in(client, own_document):
 def test_a_provider_downloads_its_own_document(client, db, provider_user, own_document):
     sign_in(client, provider_user)
 
-    response = client.get(f"/documents/{own_document.id}/download")
+    response = _download(client, own_document.id)
 
     assert response.status_code == 200
     assert response.data == document_path(own_document).read_bytes()
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"] == 'attachment; filename="Insurance 2026.pdf"'
+    assert own_document.original_filename == 'Insurance "2026".pdf'
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
     [event] = _events(db, AuditAction.document_downloaded)
@@ -74,7 +82,7 @@ def test_another_providers_document_is_not_found(client, db, own_document):
     db.session.commit()
     sign_in(client, stranger)
 
-    other = client.get(f"/documents/{own_document.id}/download")
+    other = _download(client, own_document.id)
     missing = client.get(f"/documents/{own_document.id + 1000}/download")
 
     assert other.status_code == 404
@@ -87,7 +95,7 @@ def test_a_provider_cannot_download_a_document_of_no_organisation(client, db, pr
     db.session.commit()
     sign_in(client, provider_user)
 
-    assert client.get(f"/documents/{council_document.id}/download").status_code == 404
+    assert _download(client, council_document.id).status_code == 404
 
 
 @pytest.mark.parametrize("role", sorted(STAFF_ROLES))
@@ -96,7 +104,7 @@ def test_staff_may_download_any_document(client, db, own_document, role):
     db.session.commit()
     sign_in(client, officer)
 
-    response = client.get(f"/documents/{own_document.id}/download")
+    response = _download(client, own_document.id)
 
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
@@ -108,7 +116,7 @@ def test_a_tampered_document_is_not_sent(client, db, provider_user, own_document
     document_path(own_document).write_bytes(samples.pdf_bytes("Forged certificate"))
     sign_in(client, provider_user)
 
-    response = client.get(f"/documents/{own_document.id}/download")
+    response = _download(client, own_document.id)
 
     assert response.status_code == 500
     assert b"This document cannot be downloaded" in response.data
@@ -210,7 +218,10 @@ def test_a_wrong_file_type_shows_the_error_and_keeps_the_description(
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"description": "", "document": (io.BytesIO(b"%PDF-1.4"), "a.pdf")}, "Enter a description"),
+        (
+            {"description": "", "document": (io.BytesIO(b"%PDF-1.4"), "a.pdf")},
+            "Enter a description",
+        ),
         ({"description": "Policy"}, "Select a file"),
         (
             {"description": "Policy", "document": (io.BytesIO(b""), "empty.pdf")},
@@ -234,11 +245,14 @@ def test_an_upload_over_the_limit_gets_the_413_page_and_stores_nothing(
 ):
     sign_in(client, provider_user)
     data = b"%PDF-1.7\n" + b"0" * (21 * 1024 * 1024)
+    # Encoded here in memory: the test client would spool so large a body to a file it
+    # never closes.
+    boundary, body = encode_multipart(
+        {"description": "Scan", "document": FileStorage(io.BytesIO(data), "scan.pdf")}
+    )
 
     response = client.post(
-        "/documents",
-        data={"description": "Scan", "document": (io.BytesIO(data), "scan.pdf")},
-        content_type="multipart/form-data",
+        "/documents", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
 
     assert response.status_code == 413

@@ -49,9 +49,7 @@ def _require(present: bool, what_is_missing: str, how_to_fix: str) -> None:
     if present:
         return
     if IN_CI:
-        pytest.fail(
-            f"{what_is_missing}: browser tests must run in CI. {how_to_fix}", pytrace=False
-        )
+        pytest.fail(f"{what_is_missing}: browser tests must run in CI. {how_to_fix}", pytrace=False)
     pytest.skip(f"{what_is_missing}. {how_to_fix}")
 
 

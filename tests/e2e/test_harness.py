@@ -1,4 +1,4 @@
-"""The harness itself: each check fails when it should, so a passing browser test means something."""
+"""The harness itself: each check fails when it should, so a pass means something."""
 
 import pytest
 

@@ -22,13 +22,13 @@ class _Handler:
     def __init__(self, server: "RecordingSmtpServer") -> None:
         self.server = server
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.endswith("@" + REFUSED_DOMAIN):
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         self.server.received.append(
             Received(
                 mail_from=envelope.mail_from,

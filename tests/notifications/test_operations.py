@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 from flask import render_template_string
+from flask_login import login_user
 from sqlalchemy import func, select
 
 from dps_portal.audit.models import AuditEvent
@@ -17,7 +18,6 @@ from dps_portal.notifications.operations import (
     notify_and_email,
     queue_email,
 )
-from tests.conftest import sign_in
 from tests.factories import make_user
 
 START = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
@@ -48,9 +48,8 @@ def test_queue_email_renders_the_template_in_the_layout_and_audits_it(app, db):
     assert email.next_attempt_at == START
     assert email.body_text.startswith("Dear Ann Example,\n\nYour visit is booked\n\nOn 5 March")
     assert "Specialist care placements" in email.body_text
-    assert "Sign in to see this and your other messages: https://dps.example.gov.uk/account/sign-in" in (
-        email.body_text
-    )
+    sign_in_url = "https://dps.example.gov.uk/account/sign-in"
+    assert f"Sign in to see this and your other messages: {sign_in_url}" in email.body_text
     assert "<strong>Your visit is booked</strong>" in email.body_html
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "email.queued"))
     assert event.subject_id == str(email.id)
@@ -75,7 +74,9 @@ def test_an_email_without_an_html_template_is_plain_text_only(app, db):
 
 def test_html_in_the_context_is_escaped_in_the_html_body(app, db):
     user = make_user(full_name="<script>alert(1)</script>")
-    email = queue_email(user.email, "Hello", "notification", user=user, title="Hi", body="", link_url="")
+    email = queue_email(
+        user.email, "Hello", "notification", user=user, title="Hi", body="", link_url=""
+    )
     assert "<script>" not in email.body_html
     assert "&lt;script&gt;" in email.body_html
     # The text body is plain text: nothing to escape.
@@ -167,16 +168,15 @@ def test_links_in_emails_use_the_external_url_whatever_host_the_request_came_to(
     )
 
 
-def test_templates_can_show_the_unread_count(app, db, client):
-    user = make_user()
+def test_templates_can_show_the_unread_count(app, db):
+    user, other = make_user(), make_user()
     notify(user, "One")
     notify(user, "Two")
     mark_read(notify(user, "Three"))
+    notify(other, "Theirs")
     db.session.commit()
 
     with app.test_request_context("/"):
         assert render_template_string("{{ unread_notification_count() }}") == "0"
-    sign_in(client, user)
-    with client:
-        client.get("/notifications")
+        login_user(user)
         assert render_template_string("{{ unread_notification_count() }}") == "2"

@@ -1,0 +1,130 @@
+"""Telling people things: notifications in the portal and emails through the outbox."""
+
+from sqlalchemy import select, update
+
+from dps_portal.audit.actions import AuditAction
+from dps_portal.audit.operations import record_event
+from dps_portal.core import clock
+from dps_portal.extensions import db
+from dps_portal.notifications.emails import absolute_url, is_portal_path, render_email
+from dps_portal.notifications.models import Notification, OutboxEmail, OutboxState
+
+SUBJECT_MAX_LENGTH = 300
+
+
+def notify(user, title: str, body: str = "", link: str = "") -> Notification:
+    """Show `user` a message in the portal. `link` is a path inside it, as url_for gives."""
+    if link and not is_portal_path(link):
+        raise ValueError(f"a notification links inside the portal, not to {link!r}")
+    notification = Notification(
+        user_id=user.id, title=title.strip()[:200], body=body.strip(), link=link
+    )
+    db.session.add(notification)
+    db.session.flush()
+    return notification
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+
+
+def mark_all_read(user) -> int:
+    """Mark every unread notification of `user` read; the number marked."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def email_already_queued(dedupe_key: str) -> bool:
+    return (
+        db.session.scalar(select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key))
+        is not None
+    )
+
+
+def queue_email(
+    to_address: str,
+    subject: str,
+    template: str,
+    *,
+    attachment=None,
+    dedupe_key: str | None = None,
+    **context,
+) -> OutboxEmail | None:
+    """Render templates/emails/<template>.txt (and .html if there is one) and queue the email.
+
+    `attachment` is a StoredDocument, read when the email is sent. With a `dedupe_key` that
+    an earlier email already has, nothing is queued and the answer is None, so a job that
+    runs twice does not send twice. Two transactions racing with one new key end with one
+    of them failing on the key's unique constraint, and that one queues nothing."""
+    to_address = to_address.strip()
+    if "@" not in to_address or any(char.isspace() for char in to_address):
+        raise ValueError(f"not an email address: {to_address!r}")
+    if dedupe_key is not None and email_already_queued(dedupe_key):
+        return None
+    rendered = render_email(template, context)
+    email = OutboxEmail(
+        to_address=to_address,
+        # A header is one line: a stray line break would end it.
+        subject=" ".join(subject.split())[:SUBJECT_MAX_LENGTH],
+        body_text=rendered.text,
+        body_html=rendered.html,
+        attachment_id=attachment.id if attachment is not None else None,
+        state=OutboxState.queued,
+        attempts=0,
+        next_attempt_at=clock.now(),
+        last_error="",
+        dedupe_key=dedupe_key,
+    )
+    db.session.add(email)
+    db.session.flush()
+    record_event(
+        AuditAction.email_queued,
+        subject=email,
+        after={
+            "to": email.to_address,
+            "subject": email.subject,
+            "template": template,
+            "attachment_id": email.attachment_id,
+        },
+    )
+    return email
+
+
+def record_email_viewed(email: OutboxEmail, *, by) -> None:
+    """An email can hold a password-reset or invitation link: who read it is audited."""
+    record_event(AuditAction.email_viewed, actor=by, subject=email)
+
+
+def notify_and_email(
+    user,
+    title: str,
+    body: str,
+    link: str,
+    template: str = "notification",
+    dedupe_key: str | None = None,
+    **context,
+) -> Notification | None:
+    """Tell `user` in the portal and by email. The email's template gets `user`, `title`,
+    `body` and `link_url` (the link made absolute) besides `context`. With a `dedupe_key`
+    already used, neither is sent again and the answer is None."""
+    if dedupe_key is not None and email_already_queued(dedupe_key):
+        return None
+    notification = notify(user, title, body, link)
+    queue_email(
+        user.email,
+        title,
+        template,
+        dedupe_key=dedupe_key,
+        user=user,
+        title=title,
+        body=body,
+        link_url=absolute_url(link) if link else "",
+        **context,
+    )
+    return notification

@@ -1,0 +1,24 @@
+from flask import current_app, render_template, request
+
+from dps_portal.core.access import role_required
+from dps_portal.core.roles import Role
+from dps_portal.scheduler import queries
+from dps_portal.scheduler.registry import all_jobs
+
+
+@role_required(Role.administrator)
+def list_job_runs():
+    jobs = all_jobs()
+    job_ids = {job.id for job in jobs}
+    selected = request.args.get("job")
+    if selected not in job_ids:
+        selected = None
+    return render_template(
+        "scheduler/job_runs.html",
+        jobs=jobs,
+        next_run_times=queries.next_run_times(),
+        latest_runs={job.id: queries.latest_run(job.id) for job in jobs},
+        runs=queries.recent_runs(selected),
+        selected=selected,
+        scheduler_mode=current_app.config["SCHEDULER_MODE"],
+    )

@@ -1,0 +1,52 @@
+from sqlalchemy import func, select
+
+from dps_portal.accounts.models import User
+from dps_portal.demo.seed import DEMO_LOGINS, seed_demo
+from dps_portal.framework.models import Category, District
+from dps_portal.providers.models import CareHome, CqcRating, ProviderOrganisation
+
+
+def count(db, model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_makes_the_framework_staff_and_providers(app, db):
+    created = seed_demo()
+    db.session.commit()
+    assert created > 0
+    assert [c.code for c in db.session.scalars(select(Category).order_by(Category.position))] == [
+        "MH",
+        "LDA",
+        "ENH",
+    ]
+    assert count(db, District) == 9
+    assert count(db, ProviderOrganisation) == 3
+    assert count(db, User) == len(DEMO_LOGINS)
+    ashgate = db.session.scalars(
+        select(CareHome).where(CareHome.cqc_location_id == "1-101000001")
+    ).one()
+    assert ashgate.name == "Ashgate Lodge"
+    assert ashgate.district.name == "Chesterfield"
+    assert ashgate.setting.code == "residential"
+    assert ashgate.cqc_rating is CqcRating.good
+    dovedale = db.session.scalars(
+        select(CareHome).where(CareHome.cqc_location_id == "1-101000004")
+    ).one()
+    assert dovedale.setting.code == "nursing" and dovedale.cqc_rating is CqcRating.inadequate
+
+
+def test_seed_is_safe_to_run_twice(app, db):
+    seed_demo()
+    db.session.commit()
+    before = {model: count(db, model) for model in (User, CareHome, ProviderOrganisation, Category)}
+    assert seed_demo() == 0
+    db.session.commit()
+    assert {model: count(db, model) for model in before} == before
+
+
+def test_seed_demo_command(app, db):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin@council.example" in result.output
+    again = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert "(0 records added)" in again.output

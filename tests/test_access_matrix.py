@@ -1,0 +1,105 @@
+"""Every route, as anonymous and as each role: redirect to sign in, 403, or through."""
+
+import pytest
+
+from dps_portal import create_app
+from dps_portal.audit.actions import AuditAction
+from dps_portal.audit.operations import record_event
+from dps_portal.core.access import PUBLIC, declared_access
+from dps_portal.core.roles import Role
+from dps_portal.documents.storage import store_document
+from dps_portal.notifications.operations import notify, queue_email
+from tests.access_matrix import MATRIX
+from tests.conftest import sign_in
+from tests.documents.samples import pdf_bytes
+from tests.factories import make_user
+
+
+def _routes():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    routes = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((rule.endpoint, rule.rule, method))
+    return app, routes
+
+
+APP, ROUTES = _routes()
+WHO = ["anonymous", *Role]
+
+
+def test_every_route_declares_its_access_and_is_in_the_matrix():
+    endpoints = {endpoint for endpoint, _, _ in ROUTES}
+    undeclared = sorted(e for e in endpoints if declared_access(APP.view_functions[e]) is None)
+    assert undeclared == [], "views without @public or @role_required"
+    assert sorted(endpoints - MATRIX.keys()) == [], "routes missing from tests/access_matrix.py"
+    assert sorted(MATRIX.keys() - endpoints) == [], "the matrix lists routes that do not exist"
+    for endpoint in endpoints:
+        declared = declared_access(APP.view_functions[endpoint])
+        expected = MATRIX[endpoint]
+        assert declared == expected, f"{endpoint} declares {declared}, the matrix says {expected}"
+
+
+@pytest.fixture
+def people(db):
+    users = {role: make_user(role) for role in Role}
+    provider_user = users[Role.provider]
+    document = store_document(
+        pdf_bytes(),
+        original_filename="evidence.pdf",
+        kind="organisation_document",
+        provider_id=provider_user.provider_id,
+        uploaded_by=provider_user,
+    )
+    event = record_event(
+        AuditAction.user_invited, actor=users[Role.administrator], subject=provider_user
+    )
+    email = queue_email(
+        "someone@example.org", "Hello", "notification", user=provider_user, title="Hello", body="Hi"
+    )
+    notifications = {role: notify(user, "Hello") for role, user in users.items()}
+    db.session.commit()
+    values = {
+        "user_id": users[Role.contracts_officer].id,
+        "event_id": event.id,
+        "document_id": document.id,
+        "email_id": email.id,
+        "token": "not-a-real-token",
+    }
+    return users, values, notifications
+
+
+def _url(rule: str, values: dict, notification_id: int) -> str:
+    url = rule
+    for name, value in {**values, "notification_id": notification_id}.items():
+        url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+    assert "<" not in url, f"no value for a part of {rule}: add it to the people fixture"
+    return url
+
+
+@pytest.mark.parametrize("who", WHO, ids=lambda w: w if isinstance(w, str) else w.value)
+@pytest.mark.parametrize(("endpoint", "rule", "method"), ROUTES, ids=lambda x: str(x))
+def test_route_answers_as_declared(client, people, endpoint, rule, method, who):
+    users, values, notifications = people
+    if who != "anonymous":
+        sign_in(client, users[who])
+    own_notification = notifications[who].id if who != "anonymous" else 1
+    url = _url(rule, values, own_notification)
+    response = client.open(url, method=method, data={})
+    response.close()
+    expected = MATRIX[endpoint]
+    location = response.headers.get("Location", "")
+    sent_to_sign_in = response.status_code == 302 and location.startswith("/account/sign-in")
+    if expected == PUBLIC:
+        assert response.status_code < 500 and response.status_code != 403
+    elif who == "anonymous":
+        assert sent_to_sign_in, f"{method} {url} answered {response.status_code}"
+    elif who in expected:
+        assert response.status_code < 500, f"{method} {url} failed for {who}"
+        assert response.status_code != 403 and not sent_to_sign_in, f"{method} {url} refused {who}"
+    else:
+        assert response.status_code == 403, (
+            f"{method} {url} let {who} through ({response.status_code})"
+        )
