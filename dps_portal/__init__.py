@@ -111,7 +111,21 @@ def _register_blueprints(app: Flask) -> None:
     from dps_portal.documents.blueprint import bp as documents
     from dps_portal.main.blueprint import bp as main
     from dps_portal.notifications.blueprint import bp as notifications
+    from dps_portal.onboarding.blueprint import bp as onboarding
+    from dps_portal.onboarding.review.blueprint import bp as review
+    from dps_portal.providers.blueprint import bp as providers
     from dps_portal.scheduler.blueprint import bp as scheduler
 
-    for blueprint in (main, accounts, admin, audit, documents, notifications, scheduler):
+    for blueprint in (
+        main,
+        accounts,
+        admin,
+        audit,
+        documents,
+        notifications,
+        scheduler,
+        providers,
+        onboarding,
+        review,
+    ):
         app.register_blueprint(blueprint)

@@ -60,6 +60,48 @@ def people(db):
         "someone@example.org", "Hello", "notification", user=provider_user, title="Hello", body="Hi"
     )
     notifications = {role: notify(user, "Hello") for role, user in users.items()}
+    # Providers: the provider user manages its organisation, which has a care home.
+    from tests.factories import make_home
+
+    provider_user.can_manage_organisation = True
+    providers_values = {
+        "home_id": make_home(provider_user.provider).id,
+        "provider_id": provider_user.provider_id,
+    }
+    # Onboarding: a draft application of the provider user's organisation, with a question.
+    from dps_portal.onboarding.models import ClarificationRequest
+    from dps_portal.onboarding.operations import start_application
+    from tests.onboarding.factories import ready_framework
+
+    ready_framework()
+    onboarding_application = start_application(provider_user.provider, by=provider_user)
+    onboarding_clarification = ClarificationRequest(
+        application=onboarding_application,
+        section_keys=["insurance"],
+        message="Which insurer?",
+        requested_by_id=users[Role.contracts_officer].id,
+    )
+    db.session.add(onboarding_clarification)
+    db.session.flush()
+    onboarding_values = {
+        "application_id": onboarding_application.id,
+        "section_key": "insurance",
+        "scope": "org",
+        "clarification_id": onboarding_clarification.id,
+    }
+    # Review: a renewed self-declaration asked of the provider user's organisation.
+    from datetime import date
+
+    from dps_portal.onboarding.models import DeclarationRequest
+
+    review_declaration = DeclarationRequest(
+        provider_id=provider_user.provider_id,
+        requested_by_id=users[Role.contracts_officer].id,
+        due_on=date(2026, 3, 17),
+    )
+    db.session.add(review_declaration)
+    db.session.flush()
+    onboarding_values["declaration_id"] = review_declaration.id
     db.session.commit()
     values = {
         "user_id": users[Role.contracts_officer].id,
@@ -68,6 +110,8 @@ def people(db):
         "email_id": email.id,
         "token": "not-a-real-token",
     }
+    values.update(providers_values)
+    values.update(onboarding_values)
     return users, values, notifications
 
 

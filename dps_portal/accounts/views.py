@@ -99,22 +99,35 @@ def forgotten_password():
     return render_template("accounts/forgotten_password.html", form=form)
 
 
-@public
-def reset_password(token: str):
-    found = operations.find_usable_token(token, TokenPurpose.reset_password)
+def _choose_password_through_link(token: str, kind: str, purpose: TokenPurpose, use, done: str):
+    """A page reached from an emailed single-use link that sets the password: a password
+    reset or an accepted invitation. `use(token, password)` is the operation."""
+    found = operations.find_usable_token(token, purpose)
     if found is None:
-        return render_template("accounts/link_expired.html", kind="reset"), 410
+        return render_template("accounts/link_expired.html", kind=kind), 410
     form = ChoosePasswordForm()
     if form.validate_on_submit():
         try:
-            operations.reset_password(found, form.password.data)
+            use(found, form.password.data)
         except OperationRefused:
             db.session.rollback()
-            return render_template("accounts/link_expired.html", kind="reset"), 410
+            return render_template("accounts/link_expired.html", kind=kind), 410
         db.session.commit()
-        flash("Your password has been changed. Sign in with your new password.", "success")
+        flash(done, "success")
         return redirect(url_for("accounts.sign_in"))
-    return render_template("accounts/choose_password.html", form=form, kind="reset")
+    invited = found.user if purpose is TokenPurpose.invitation else None
+    return render_template("accounts/choose_password.html", form=form, kind=kind, invited=invited)
+
+
+@public
+def reset_password(token: str):
+    return _choose_password_through_link(
+        token,
+        "reset",
+        TokenPurpose.reset_password,
+        operations.reset_password,
+        "Your password has been changed. Sign in with your new password.",
+    )
 
 
 @public
@@ -164,19 +177,10 @@ def confirm_email(token: str):
 
 @public
 def accept_invitation(token: str):
-    found = operations.find_usable_token(token, TokenPurpose.invitation)
-    if found is None:
-        return render_template("accounts/link_expired.html", kind="invitation"), 410
-    form = ChoosePasswordForm()
-    if form.validate_on_submit():
-        try:
-            operations.accept_invitation(found, form.password.data)
-        except OperationRefused:
-            db.session.rollback()
-            return render_template("accounts/link_expired.html", kind="invitation"), 410
-        db.session.commit()
-        flash("Your account is ready. Sign in with your email address and new password.", "success")
-        return redirect(url_for("accounts.sign_in"))
-    return render_template(
-        "accounts/choose_password.html", form=form, kind="invitation", invited=found.user
+    return _choose_password_through_link(
+        token,
+        "invitation",
+        TokenPurpose.invitation,
+        operations.accept_invitation,
+        "Your account is ready. Sign in with your email address and new password.",
     )

@@ -12,15 +12,21 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
     ],
     Role.provider: [
         ("main.provider_home", "Home"),
+        ("providers.show_organisation", "Organisation"),
+        ("providers.list_homes", "Care homes"),
+        ("onboarding.list_applications", "Applications"),
         ("documents.list_documents", "Documents"),
         ("notifications.list_notifications", "Notifications"),
     ],
     Role.contracts_officer: [
         ("main.officer_home", "Home"),
+        ("review.list_applications", "Applications"),
+        ("providers.list_providers", "Providers"),
         ("notifications.list_notifications", "Notifications"),
     ],
     Role.quality_monitor: [
         ("main.monitor_home", "Home"),
+        ("providers.list_providers", "Providers"),
         ("notifications.list_notifications", "Notifications"),
     ],
     Role.administrator: [
@@ -34,13 +40,17 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
 
 
 def navigation() -> list[dict]:
-    """Items for govukServiceNavigation: the role's pages that exist, the current one marked."""
+    """Items for govukServiceNavigation: the role's pages that exist. An item is current on
+    its own page and on the pages below its address (/homes for /homes/3/edit)."""
     role = current_user.role if current_user.is_authenticated else None
-    return [
-        {"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}
-        for endpoint, text in NAVIGATION[role]
-        if endpoint in current_app.view_functions
-    ]
+    items = []
+    for endpoint, text in NAVIGATION[role]:
+        if endpoint not in current_app.view_functions:
+            continue
+        href = url_for(endpoint)
+        current = request.endpoint == endpoint or request.path.startswith(href.rstrip("/") + "/")
+        items.append({"href": href, "text": text, "active": current})
+    return items
 
 
 def council_name() -> str:

@@ -13,8 +13,11 @@ from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
+from dps_portal.demo.applications import seed_applications
 from dps_portal.extensions import db
 from dps_portal.framework.models import CareSetting, Category, District, Framework
+from dps_portal.onboarding.question_sets import current_question_set, publish_question_set
+from dps_portal.onboarding.questions import load_default_definition
 from dps_portal.providers.models import CareHome, CqcRating, ProviderOrganisation
 
 DATA = Path(__file__).resolve().parent
@@ -124,6 +127,13 @@ DEMO_LOGINS = [
         Role.provider,
         "Trentside Community Care CIC",
         "Trentside Community Care CIC",
+    ),
+    DemoLogin(
+        "ravi@moorland.example",
+        "Ravi Kumar",
+        Role.provider,
+        "Moorland Behaviour Support Ltd",
+        "Moorland Behaviour Support Ltd",
     ),
 ]
 
@@ -296,10 +306,23 @@ def _seed_users(counter: _Counter) -> None:
     db.session.flush()
 
 
+def _seed_question_set(framework: Framework, counter: _Counter) -> None:
+    if current_question_set(framework) is None:
+        definition = load_default_definition()
+        publish_question_set(framework, definition, title=definition["title"])
+        counter.created += 1
+
+
 def seed_demo() -> int:
     """Add whatever of the demo data is missing; return how many records were added."""
     counter = _Counter()
     framework = _seed_framework(counter)
+    _seed_question_set(framework, counter)
     _seed_providers(framework, counter)
     _seed_users(counter)
+    providers = {
+        provider.legal_name: provider
+        for provider in db.session.scalars(select(ProviderOrganisation))
+    }
+    counter.created += seed_applications(framework, providers)
     return counter.created

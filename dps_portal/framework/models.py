@@ -1,6 +1,7 @@
 from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dps_portal.core.models import Base, IdMixin, TimestampMixin
@@ -22,6 +23,11 @@ class Framework(IdMixin, TimestampMixin, Base):
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     is_open_for_applications: Mapped[bool] = mapped_column(default=True)
+    # Thresholds the council sets (configuration, not code).
+    decision_working_days: Mapped[int] = mapped_column(default=10)
+    extended_decision_working_days: Mapped[int] = mapped_column(default=15)
+    declaration_working_days: Mapped[int] = mapped_column(default=10)
+    max_weekly_rate: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("5000.00"))
 
     categories: Mapped[list["Category"]] = relationship(
         back_populates="framework", order_by="Category.position"

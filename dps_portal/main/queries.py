@@ -8,7 +8,6 @@ from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
 from dps_portal.notifications.models import OutboxEmail
 from dps_portal.providers.models import CareHome, ProviderOrganisation
-from dps_portal.providers.queries import own_rows
 
 
 @dataclass(frozen=True)
@@ -17,10 +16,6 @@ class MarketSummary:
     providers: int
     homes: int
     beds: int
-
-
-def own_homes() -> list[CareHome]:
-    return db.session.scalars(own_rows(CareHome).order_by(CareHome.name)).all()
 
 
 def market_summary() -> MarketSummary:

@@ -8,6 +8,8 @@ from dps_portal.core.roles import Role
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
 from dps_portal.main import queries
+from dps_portal.providers import queries as provider_queries
+from dps_portal.providers.queries import readiness
 
 HOME_ENDPOINTS = {
     Role.provider: "main.provider_home",
@@ -48,10 +50,12 @@ def accessibility_statement():
 
 @role_required(Role.provider)
 def provider_home():
+    homes = provider_queries.own_homes()
     return render_template(
         "main/provider_home.html",
         organisation=current_user.provider,
-        homes=queries.own_homes(),
+        homes=homes,
+        readiness=readiness(current_user.provider, homes),
     )
 
 

@@ -1,7 +1,8 @@
 import enum
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dps_portal.core.models import Base, IdMixin, TimestampMixin, enum_type
@@ -84,3 +85,27 @@ class CareHome(IdMixin, TimestampMixin, Base):
         return [
             p for p in (self.address_line_1, self.address_line_2, self.town, self.postcode) if p
         ]
+
+
+class EvidenceItem(IdMixin, TimestampMixin, Base):
+    """Dated evidence a provider keeps current (insurance, DSPT status, ...): the contract
+    gate reads its expiry, and reminders go out before it."""
+
+    __tablename__ = "evidence_item"
+
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider_organisation.id"), index=True)
+    # A home's own evidence (a Statement of Purpose, say); None for the organisation's.
+    care_home_id: Mapped[int | None] = mapped_column(ForeignKey("care_home.id"), index=True)
+    # A stable key ("employers_liability") and the words people read ("Employer's liability
+    # insurance").
+    kind: Mapped[str] = mapped_column(String(60), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    expires_on: Mapped[date | None] = mapped_column(index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
+    source_application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    # A newer item of the same kind replaces this one; only current items count.
+    replaced_at: Mapped[datetime | None]
+
+    provider: Mapped[ProviderOrganisation] = relationship()
+    document = relationship("StoredDocument")

@@ -1,11 +1,15 @@
 """Provider-side reads start from the signed-in user's own organisation."""
 
+from dataclasses import dataclass
+
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
+from dps_portal.providers.models import CareHome, CqcRating, ProviderOrganisation
+from dps_portal.providers.rules import home_gaps, normalise_postcode, organisation_gaps
 
 
 def own_provider_id() -> int:
@@ -28,3 +32,167 @@ def own_row_or_404(model, row_id: int):
     if row is None:
         abort(404)
     return row
+
+
+def own_organisation() -> ProviderOrganisation:
+    """The signed-in provider user's organisation."""
+    return db.session.get(ProviderOrganisation, own_provider_id())
+
+
+def own_homes() -> list[CareHome]:
+    return db.session.scalars(own_rows(CareHome).order_by(CareHome.name)).all()
+
+
+def users_of(provider: ProviderOrganisation) -> list:
+    from dps_portal.accounts.models import User
+
+    return db.session.scalars(
+        select(User).where(User.provider_id == provider.id).order_by(User.full_name)
+    ).all()
+
+
+def home_with_location_id(location_id: str) -> CareHome | None:
+    """The home of any provider that has this CQC location ID."""
+    return db.session.scalars(
+        select(CareHome).where(CareHome.cqc_location_id == location_id)
+    ).first()
+
+
+# What a provider must still do before it can apply.
+
+
+@dataclass(frozen=True)
+class HomeReadiness:
+    home: CareHome
+    gaps: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What a provider must still give before it can apply: (field, message) pairs for the
+    organisation and for each home, so a page can link each to the field to fill in."""
+
+    organisation_gaps: list[tuple[str, str]]
+    homes: list[HomeReadiness]
+
+    @property
+    def is_ready(self) -> bool:
+        return (
+            not self.organisation_gaps
+            and bool(self.homes)
+            and not any(home.gaps for home in self.homes)
+        )
+
+
+def readiness(provider: ProviderOrganisation, homes: list[CareHome]) -> Readiness:
+    return Readiness(
+        organisation_gaps=organisation_gaps(provider),
+        homes=[HomeReadiness(home, home_gaps(home)) for home in homes],
+    )
+
+
+# Details the CQC has published about a location, to fill in a new home.
+
+
+@dataclass(frozen=True)
+class CqcDetails:
+    """What the imported CQC data says about a location, in the home form's fields."""
+
+    values: dict
+    provider_name: str
+
+
+def _split_address(address: str) -> tuple[str, str, str]:
+    """The CQC's one-line address ("12 Ashgate Road, Brimington, Chesterfield") as line 1,
+    line 2 and town."""
+    parts = [part.strip() for part in address.replace("\n", ",").split(",") if part.strip()]
+    if not parts:
+        return "", "", ""
+    if len(parts) == 1:
+        return parts[0], "", ""
+    return parts[0], ", ".join(parts[1:-1]), parts[-1]
+
+
+def _rating_named(label: str) -> CqcRating | None:
+    wanted = " ".join(label.split()).lower()
+    return next((rating for rating in CqcRating if rating.value.lower() == wanted), None)
+
+
+def _setting_for(service_types: str, framework) -> int | None:
+    """Residential or nursing, when the CQC's service types say which (and only one)."""
+    text = service_types.lower()
+    codes = set()
+    if "with nursing" in text:
+        codes.add("nursing")
+    if "without nursing" in text:
+        codes.add("residential")
+    if len(codes) != 1:
+        return None
+    code = codes.pop()
+    return next((s.id for s in framework.settings if s.code == code), None)
+
+
+def cqc_details(location_id: str, framework) -> CqcDetails | None:
+    """The home form's values from the imported CQC data, or None if the CQC data has no
+    such location. The district is guessed only when one of the framework's districts is
+    named like the town."""
+    from dps_portal.cqc.models import CqcLocation
+
+    location = db.session.get(CqcLocation, location_id)
+    if location is None:
+        return None
+    line_1, line_2, town = _split_address(location.address)
+    rating = _rating_named(location.overall_rating)
+    districts = {d.name.lower(): d.id for d in framework.districts} if framework else {}
+    values = {
+        "cqc_location_id": location.location_id,
+        "name": location.name,
+        "address_line_1": line_1,
+        "address_line_2": line_2,
+        "town": town,
+        "postcode": normalise_postcode(location.postcode),
+        "district_id": districts.get(town.lower()),
+        "setting_id": _setting_for(location.service_types, framework) if framework else None,
+        "cqc_rating": rating.name if rating else None,
+        "cqc_rating_on": location.rating_published_on if rating else None,
+    }
+    return CqcDetails(values=values, provider_name=location.provider_name)
+
+
+# The council's view of every provider.
+
+
+@dataclass(frozen=True)
+class ProviderRow:
+    provider: ProviderOrganisation
+    homes: int
+    beds: int
+
+
+def providers_with_capacity(name: str = "") -> list[ProviderRow]:
+    """Every organisation with its number of homes and registered beds, optionally only those
+    whose legal or trading name contains `name`."""
+    homes = func.count(CareHome.id)
+    beds = func.coalesce(func.sum(CareHome.registered_beds), 0)
+    query = (
+        select(ProviderOrganisation, homes, beds)
+        .outerjoin(CareHome, CareHome.provider_id == ProviderOrganisation.id)
+        .group_by(ProviderOrganisation.id)
+        .order_by(func.lower(ProviderOrganisation.legal_name), ProviderOrganisation.id)
+    )
+    name = name.strip()
+    if name:
+        pattern = f"%{_escape_like(name.lower())}%"
+        query = query.where(
+            or_(
+                func.lower(ProviderOrganisation.legal_name).like(pattern, escape="\\"),
+                func.lower(ProviderOrganisation.trading_name).like(pattern, escape="\\"),
+            )
+        )
+    return [
+        ProviderRow(provider, count, total) for provider, count, total in db.session.execute(query)
+    ]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -11,6 +11,7 @@ TASK_MODULES = [
     "dps_portal.audit.tasks",
     "dps_portal.scheduler.tasks",
     "dps_portal.documents.tasks",
+    "dps_portal.onboarding.review.tasks",
 ]
 
 TRIGGERS = ("interval", "cron")

@@ -20,7 +20,7 @@ def test_seed_makes_the_framework_staff_and_providers(app, db):
         "ENH",
     ]
     assert count(db, District) == 9
-    assert count(db, ProviderOrganisation) == 3
+    assert count(db, ProviderOrganisation) == 4
     assert count(db, User) == len(DEMO_LOGINS)
     ashgate = db.session.scalars(
         select(CareHome).where(CareHome.cqc_location_id == "1-101000001")
@@ -50,3 +50,24 @@ def test_seed_demo_command(app, db):
     assert "admin@council.example" in result.output
     again = app.test_cli_runner().invoke(args=["seed-demo"])
     assert "(0 records added)" in again.output
+
+
+def test_seed_makes_one_application_in_each_state(app, db):
+    from dps_portal.core import clock
+    from dps_portal.core.workingdays import add_working_days, working_days_between
+    from dps_portal.onboarding.models import Admission, Application, ApplicationState
+
+    seed_demo()
+    db.session.commit()
+    by_provider = {a.provider.legal_name: a for a in db.session.scalars(select(Application))}
+    assert by_provider["Trentside Community Care CIC"].state is ApplicationState.draft
+    waiting = by_provider["Highmoor Specialist Services Ltd"]
+    assert waiting.state is ApplicationState.submitted
+    assert working_days_between(waiting.received_on, clock.today_uk()) == 2, "day 3 of 10"
+    assert waiting.due_on == add_working_days(waiting.received_on, 10)
+    assert by_provider["Moorland Behaviour Support Ltd"].state is ApplicationState.decided
+    admitted = by_provider["Peakland Care Ltd"]
+    assert admitted.state is ApplicationState.decided
+    assert admitted.decision_notice_id is not None
+    codes = {a.category.code for a in db.session.scalars(select(Admission))}
+    assert codes == {"MH", "LDA"}

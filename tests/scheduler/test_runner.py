@@ -47,6 +47,8 @@ def test_every_feature_job_is_registered_once():
         "verify_audit_chain",
         "prune_job_runs",
         "remove_abandoned_document_files",
+        "remind_decisions_due",
+        "remind_declarations_overdue",
     ]
     assert get_job("verify_audit_chain").schedule_text == "Every day at 2:30am (UK time)"
     assert get_job("deliver_outbox").schedule_text == "Every minute"

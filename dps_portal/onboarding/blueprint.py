@@ -1,0 +1,43 @@
+"""Joining the DPS: the application (request to participate), its review and the decision."""
+
+from flask import Blueprint
+
+from dps_portal.onboarding import views
+
+bp = Blueprint("onboarding", __name__)
+
+bp.add_url_rule("/applications", view_func=views.list_applications)
+bp.add_url_rule("/applications/start", view_func=views.start_application, methods=["POST"])
+bp.add_url_rule("/applications/<int:application_id>", view_func=views.show_application)
+bp.add_url_rule(
+    "/applications/<int:application_id>/categories",
+    view_func=views.edit_categories,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/applications/<int:application_id>/sections/<section_key>/<scope>",
+    view_func=views.edit_section,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/applications/<int:application_id>/rates", view_func=views.edit_rates, methods=["GET", "POST"]
+)
+bp.add_url_rule("/applications/<int:application_id>/check", view_func=views.check_answers)
+bp.add_url_rule(
+    "/applications/<int:application_id>/submit",
+    view_func=views.submit_application,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/applications/<int:application_id>/submitted", view_func=views.application_submitted
+)
+bp.add_url_rule(
+    "/applications/<int:application_id>/withdraw",
+    view_func=views.withdraw_application,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/applications/<int:application_id>/clarifications/<int:clarification_id>",
+    view_func=views.respond_to_clarification,
+    methods=["POST"],
+)

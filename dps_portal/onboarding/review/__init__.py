@@ -1,0 +1,1 @@
+"""The contracts officers' side of onboarding: the queue, the review and the decision."""

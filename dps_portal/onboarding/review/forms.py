@@ -1,0 +1,223 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+)
+from wtforms import BooleanField, RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from dps_portal.onboarding.models import ReviewOutcome
+from dps_portal.onboarding.questions import Question
+
+LONG_TEXT = 5000
+
+
+def strip_text(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _text_area(label: str, missing: str | None = None, description: str = "") -> TextAreaField:
+    validators = [InputRequired(message=missing)] if missing else [Optional()]
+    validators.append(
+        Length(max=LONG_TEXT, message=f"{label} must be {LONG_TEXT} characters or fewer")
+    )
+    return TextAreaField(
+        label,
+        description=description,
+        widget=GovTextArea(),
+        filters=[strip_text],
+        validators=validators,
+    )
+
+
+class SectionReviewForm(FlaskForm):
+    """Pass or fail on one section; the page holds one per section, told apart by prefix."""
+
+    outcome = RadioField(
+        "Outcome",
+        choices=[(outcome.name, outcome.value) for outcome in ReviewOutcome],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether the section passes or fails")],
+    )
+    comment = _text_area("Comment (optional)")
+    submit = SubmitField("Save review", widget=GovSubmitInput())
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.outcome.data == ReviewOutcome.failed.name and not self.comment.data:
+            self.comment.errors = [*self.comment.errors, "Enter why the section fails"]
+            valid = False
+        return valid
+
+
+class ClarificationForm(FlaskForm):
+    message = _text_area(
+        "What the provider needs to clarify",
+        "Enter what the provider needs to clarify",
+        "The provider sees this message and can change the answers in the sections you reopen.",
+    )
+    section_keys = SelectMultipleField(
+        "Sections to reopen",
+        widget=GovCheckboxesInput(),
+        validators=[InputRequired(message="Select at least one section to reopen")],
+    )
+    submit = SubmitField("Send the request", widget=GovSubmitInput())
+
+
+class ExtensionForm(FlaskForm):
+    reason = _text_area(
+        "Why the decision needs more time",
+        "Enter why the decision needs more time",
+        "The reason is recorded and the provider is told it.",
+    )
+    submit = SubmitField("Extend the deadline", widget=GovSubmitInput())
+
+
+class SelfCleaningForm(FlaskForm):
+    note = _text_area(
+        "Self-cleaning evidence seen",
+        "Enter the self-cleaning evidence you have seen",
+        "Say what the provider showed: compensation paid, cooperation with the authorities, "
+        "and the measures taken to stop it happening again.",
+    )
+    submit = SubmitField("Record the evidence", widget=GovSubmitInput())
+
+
+class DeclarationRequestForm(FlaskForm):
+    message = _text_area(
+        "Message to the provider (optional)",
+        description="For example why you are asking now.",
+    )
+    submit = SubmitField("Ask the provider to confirm", widget=GovSubmitInput())
+
+
+ADMIT = "admit"
+REJECT = "reject"
+
+
+class DecisionForm(FlaskForm):
+    """One Admit / Reject choice and reasons per category applied for (fields added per
+    application by decision_form)."""
+
+    submit = SubmitField("Confirm decisions", widget=GovSubmitInput())
+
+    # (application category id, decision field, reasons field, category name)
+    category_fields: list[tuple[int, str, str, str]] = []
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for _category_id, decision, reasons, name in self.category_fields:
+            if self[decision].data == REJECT and not self[reasons].data:
+                self[reasons].errors = [
+                    *self[reasons].errors,
+                    f"Enter the reasons for rejecting {name}",
+                ]
+                valid = False
+        return valid
+
+    def decision_field(self, application_category_id: int | None):
+        for category_id, decision, _reasons, _name in self.category_fields:
+            if category_id == application_category_id:
+                return self[decision]
+        return None
+
+    def choices(self) -> dict[int, tuple[bool, str]]:
+        """{application category id: (admit?, reasons)}"""
+        return {
+            category_id: (self[decision].data == ADMIT, self[reasons].data or "")
+            for category_id, decision, reasons, _name in self.category_fields
+        }
+
+
+def decision_form(application_categories, **kwargs) -> DecisionForm:
+    fields = []
+
+    class Form(DecisionForm):
+        pass
+
+    for application_category in application_categories:
+        name = application_category.category.name
+        decision = f"decision_{application_category.id}"
+        reasons = f"reasons_{application_category.id}"
+        setattr(
+            Form,
+            decision,
+            RadioField(
+                f"Decision on {name}",
+                choices=[(ADMIT, "Admit"), (REJECT, "Reject")],
+                widget=GovRadioInput(),
+                validators=[InputRequired(message=f"Select whether to admit or reject for {name}")],
+            ),
+        )
+        setattr(
+            Form,
+            reasons,
+            _text_area(f"Reasons for rejecting {name}"),
+        )
+        fields.append((application_category.id, decision, reasons, name))
+    Form.category_fields = fields
+    return Form(**kwargs)
+
+
+class DeclarationForm(FlaskForm):
+    """The exclusion-ground questions answered again (fields added by declaration_form)."""
+
+    confirm = BooleanField(
+        "I confirm that these declarations are true and complete",
+        widget=GovCheckboxInput(),
+        validators=[InputRequired(message="Confirm that the declarations are true")],
+    )
+    submit = SubmitField("Confirm the declaration", widget=GovSubmitInput())
+
+    questions: list[Question] = []
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        answers = self.answers()
+        for question in self.questions:
+            field = self[question.key]
+            if question.is_required(answers) and not field.data:
+                missing = "Select yes or no" if question.kind == "yes_no" else "Enter the details"
+                field.errors = [*field.errors, missing]
+                valid = False
+        return valid
+
+    def answers(self) -> dict[str, str]:
+        """{question key: answer}; details that the answers do not ask for are left out."""
+        answers = {question.key: self[question.key].data or "" for question in self.questions}
+        return {
+            question.key: answers[question.key]
+            for question in self.questions
+            if not question.required_if or question.is_required(answers)
+        }
+
+
+def declaration_form(questions, previous: dict | None = None, **kwargs) -> DeclarationForm:
+    class Form(DeclarationForm):
+        pass
+
+    for question in questions:
+        if question.kind == "yes_no":
+            field = RadioField(
+                question.text,
+                description=question.hint,
+                choices=[("yes", "Yes"), ("no", "No")],
+                widget=GovRadioInput(),
+                validators=[Optional()],
+                default=(previous or {}).get(question.key),
+            )
+        else:
+            field = TextAreaField(
+                question.text,
+                description=question.hint,
+                widget=GovTextArea(),
+                filters=[strip_text],
+                validators=[Length(max=LONG_TEXT, message="Enter 5000 characters or fewer")],
+                default=(previous or {}).get(question.key),
+            )
+        setattr(Form, question.key, field)
+    Form.questions = list(questions)
+    return Form(**kwargs)

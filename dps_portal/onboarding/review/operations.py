@@ -1,0 +1,636 @@
+"""Every change the contracts officers make to an application: section reviews,
+clarification, the extension, self-cleaning, the decision and its notice; and renewed
+self-declarations. Operations flush; the request or the job commits."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from dps_portal.accounts.models import User
+from dps_portal.audit.actions import AuditAction
+from dps_portal.audit.operations import record_event
+from dps_portal.core import clock
+from dps_portal.core.errors import OperationRefused
+from dps_portal.core.money import to_money
+from dps_portal.core.roles import Role
+from dps_portal.core.workingdays import add_working_days
+from dps_portal.documents.models import StoredDocument
+from dps_portal.documents.pdf import store_pdf
+from dps_portal.extensions import db
+from dps_portal.framework.models import Framework
+from dps_portal.notifications.emails import absolute_url, portal_path
+from dps_portal.notifications.operations import notify, notify_and_email, queue_email
+from dps_portal.onboarding import rules
+from dps_portal.onboarding.models import (
+    Admission,
+    AdmittedHome,
+    Application,
+    ApplicationCategory,
+    ApplicationHome,
+    ApplicationState,
+    CategoryDecision,
+    ClarificationRequest,
+    DeclarationRequest,
+    ReviewOutcome,
+    SectionReview,
+)
+from dps_portal.onboarding.operations import answers_of_sections, exclusion_flags
+from dps_portal.onboarding.question_sets import definition_of
+from dps_portal.onboarding.questions import Question
+from dps_portal.onboarding.review import queries
+from dps_portal.providers.models import EvidenceItem, ProviderOrganisation
+from dps_portal.rates.models import RateCardEntry
+
+LABEL_MAX_LENGTH = 200
+
+
+# People to tell.
+
+
+def organisation_users(provider_id: int) -> list[User]:
+    """The provider's users who can sign in: everything about its applications goes to them."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.provider_id == provider_id, User.role == Role.provider, User.is_active)
+            .order_by(User.id)
+        )
+    )
+
+
+def active_officers() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.contracts_officer, User.is_active)
+            .order_by(User.id)
+        )
+    )
+
+
+def provider_application_path(application: Application) -> str:
+    """Where the provider reads its application in the portal."""
+    return portal_path("onboarding.show_application", application_id=application.id)
+
+
+def _tell_provider(
+    application: Application, title: str, body: str, template: str, **context
+) -> None:
+    for user in organisation_users(application.provider_id):
+        notify_and_email(
+            user,
+            title,
+            body,
+            provider_application_path(application),
+            template=template,
+            application=application,
+            **context,
+        )
+
+
+# Guards.
+
+
+def _lock(application: Application) -> None:
+    """Take the application's row lock and read it afresh, so two officers acting at once
+    (deciding, extending, asking) act once: the second sees what the first did."""
+    db.session.refresh(application, with_for_update=True)
+
+
+def _require_awaiting_decision(application: Application) -> None:
+    if application.state is ApplicationState.decided:
+        raise OperationRefused(f"Application {application.reference} has already been decided")
+    if application.state not in rules.AWAITING_DECISION:
+        raise OperationRefused(
+            f"Application {application.reference} is {application.state.value.lower()}: "
+            "it is not waiting for a decision"
+        )
+
+
+def _section_keys(application: Application) -> list[str]:
+    return [section.key for section in definition_of(application.question_set).sections]
+
+
+def _reopenable_keys(application: Application) -> list[str]:
+    return [key for key, _title in queries.reopenable_parts(application)]
+
+
+# Reviewing.
+
+
+def review_section(
+    application: Application,
+    section_key: str,
+    *,
+    outcome: ReviewOutcome,
+    comment: str,
+    by: User,
+) -> SectionReview:
+    """Record (or change) the officer's pass or fail on one section."""
+    _require_awaiting_decision(application)
+    if section_key not in _section_keys(application):
+        raise OperationRefused(f"The application has no section {section_key!r}")
+    review = next((r for r in application.section_reviews if r.section_key == section_key), None)
+    before = None
+    if review is None:
+        review = SectionReview(application=application, section_key=section_key)
+        db.session.add(review)
+    else:
+        before = {"outcome": review.outcome.name, "comment": review.comment}
+    review.outcome = outcome
+    review.comment = comment.strip()
+    review.reviewed_by_id = by.id
+    review.reviewed_at = clock.now()
+    db.session.flush()
+    record_event(
+        AuditAction.application_section_reviewed,
+        actor=by,
+        subject=application,
+        before=before,
+        after={"section": section_key, "outcome": outcome.name, "comment": review.comment},
+    )
+    return review
+
+
+def request_clarification(
+    application: Application, *, message: str, section_keys: list[str], by: User
+) -> ClarificationRequest:
+    """Ask the provider to clarify, reopening some sections. The decision clock keeps running."""
+    _lock(application)
+    if application.state is ApplicationState.clarification_requested:
+        raise OperationRefused(
+            "A clarification request is already open: wait for the provider to answer it"
+        )
+    _require_awaiting_decision(application)
+    known = _reopenable_keys(application)
+    unknown = [key for key in section_keys if key not in known]
+    if unknown or not section_keys:
+        raise OperationRefused("Select at least one section of the application to reopen")
+    ordered = [key for key in known if key in section_keys]
+    clarification = ClarificationRequest(
+        application=application,
+        section_keys=ordered,
+        message=message.strip(),
+        requested_by_id=by.id,
+        requested_at=clock.now(),
+        answers_before=answers_of_sections(application, ordered),
+    )
+    db.session.add(clarification)
+    before_state = application.state
+    rules.move(application, ApplicationState.clarification_requested)
+    db.session.flush()
+    record_event(
+        AuditAction.application_clarification_requested,
+        actor=by,
+        subject=application,
+        before={"state": before_state.name},
+        after={
+            "state": application.state.name,
+            "sections": ordered,
+            "message": clarification.message,
+            "clarification_id": clarification.id,
+        },
+    )
+    _tell_provider(
+        application,
+        f"The council asks you to clarify application {application.reference}",
+        clarification.message,
+        "onboarding/clarification_requested",
+        section_titles=[
+            title for key, title in queries.reopenable_parts(application) if key in ordered
+        ],
+    )
+    return clarification
+
+
+def extend_deadline(application: Application, *, reason: str, by: User) -> date:
+    """Extend the decision deadline, once, to the extended number of working days after
+    receipt (15 by law), recording why. Answers the new due date."""
+    _lock(application)
+    _require_awaiting_decision(application)
+    if application.extended_due_on is not None:
+        raise OperationRefused(
+            "The deadline has already been extended once, to "
+            f"{clock.format_date(application.extended_due_on)}: it cannot be extended again"
+        )
+    reason = reason.strip()
+    if not reason:
+        raise OperationRefused("Enter why the decision needs more time")
+    framework: Framework = application.framework
+    due_on = application.due_on
+    application.extended_due_on = rules.decision_due_on(
+        application.received_on, framework.extended_decision_working_days
+    )
+    application.extension_reason = reason
+    application.extended_by_id = by.id
+    application.extended_at = clock.now()
+    db.session.flush()
+    record_event(
+        AuditAction.application_extended,
+        actor=by,
+        subject=application,
+        before={"due_on": due_on},
+        after={"extended_due_on": application.extended_due_on, "reason": reason},
+    )
+    _tell_provider(
+        application,
+        f"The decision on application {application.reference} will take longer",
+        f"The council will now decide by {clock.format_date(application.extended_due_on)}. "
+        f"The reason: {reason}",
+        "onboarding/deadline_extended",
+    )
+    return application.extended_due_on
+
+
+def record_self_cleaning(application: Application, *, note: str, by: User) -> None:
+    """The officer's note of the self-cleaning evidence seen; without it a mandatory
+    exclusion ground blocks every admission."""
+    _require_awaiting_decision(application)
+    note = note.strip()
+    if not note:
+        raise OperationRefused("Enter the self-cleaning evidence you have seen")
+    before = {"note": application.self_cleaning_note} if application.self_cleaning_note else None
+    application.self_cleaning_note = note
+    application.self_cleaning_recorded_by_id = by.id
+    application.self_cleaning_recorded_at = clock.now()
+    db.session.flush()
+    record_event(
+        AuditAction.application_self_cleaning_recorded,
+        actor=by,
+        subject=application,
+        before=before,
+        after={"note": note},
+    )
+
+
+# Deciding.
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    admit: bool
+    reasons: str = ""
+
+
+class DecisionRefused(OperationRefused):
+    """A decision the rules do not allow, naming the category it is about (if one)."""
+
+    def __init__(self, message: str, application_category_id: int | None = None) -> None:
+        super().__init__(message)
+        self.application_category_id = application_category_id
+
+
+def admission_problem(
+    application: Application, application_category: ApplicationCategory
+) -> str | None:
+    """Why the category cannot be admitted, or None when it can."""
+    name = application_category.category.name
+    if exclusion_flags(application)["mandatory"] and not application.self_cleaning_note:
+        return (
+            f"{name} cannot be admitted: the provider declared a mandatory exclusion ground "
+            "and no self-cleaning evidence has been recorded"
+        )
+    if not queries.admissible_homes(application, application_category):
+        return (
+            f"{name} cannot be admitted: none of the homes put forward for it can be "
+            "(a home rated Inadequate by the CQC cannot be admitted)"
+        )
+    return None
+
+
+def decide_application(
+    application: Application, choices: dict[int, CategoryChoice], *, by: User
+) -> StoredDocument:
+    """Admit or reject each category applied for, make the admissions, rates and evidence,
+    and send the decision notice. Answers the notice."""
+    _lock(application)
+    _require_awaiting_decision(application)
+    for application_category in application.categories:
+        choice = choices.get(application_category.id)
+        name = application_category.category.name
+        if choice is None:
+            raise DecisionRefused(
+                f"Select whether to admit or reject for {name}", application_category.id
+            )
+        if choice.admit:
+            problem = admission_problem(application, application_category)
+            if problem:
+                raise DecisionRefused(problem, application_category.id)
+        elif not choice.reasons.strip():
+            raise DecisionRefused(
+                f"Enter the reasons for rejecting {name}", application_category.id
+            )
+
+    now = clock.now()
+    effective_from = clock.to_uk(now).date()
+    admitted_any = False
+    for application_category in application.categories:
+        choice = choices[application_category.id]
+        homes: list[ApplicationHome] = []
+        if choice.admit:
+            homes = queries.admissible_homes(application, application_category)
+            _admit(application, application_category, homes, by=by, effective_from=effective_from)
+            application_category.decision = CategoryDecision.admitted
+            application_category.reasons = ""
+            admitted_any = True
+        else:
+            application_category.decision = CategoryDecision.rejected
+            application_category.reasons = choice.reasons.strip()
+        application_category.decided_by_id = by.id
+        application_category.decided_at = now
+        db.session.flush()
+        record_event(
+            AuditAction.application_category_decided,
+            actor=by,
+            subject=application,
+            after={
+                "category": application_category.category.code,
+                "decision": application_category.decision.name,
+                "reasons": application_category.reasons,
+                "care_home_ids": [home.care_home_id for home in homes],
+            },
+        )
+    if admitted_any:
+        _record_insurance_evidence(application, now)
+
+    before_state = application.state
+    rules.move(application, ApplicationState.decided)
+    application.decided_at = now
+    db.session.flush()
+    record_event(
+        AuditAction.application_decided,
+        actor=by,
+        subject=application,
+        before={"state": before_state.name},
+        after={
+            "state": application.state.name,
+            "decisions": {ac.category.code: ac.decision.name for ac in application.categories},
+        },
+    )
+    notice = store_pdf(
+        "documents/decision_notice.html",
+        filename=f"Decision notice {application.reference}.pdf",
+        kind="decision_notice",
+        provider_id=application.provider_id,
+        by=by,
+        notice=queries.decision_notice(application),
+    )
+    application.decision_notice_id = notice.id
+    db.session.flush()
+    _send_decision(application, notice)
+    return notice
+
+
+def _admit(
+    application: Application,
+    application_category: ApplicationCategory,
+    homes: list[ApplicationHome],
+    *,
+    by: User,
+    effective_from: date,
+) -> Admission:
+    """Admit the provider to the category (or add to its admission) with the homes and
+    their agreed rates. Admission is not eligibility: each home waits for its quality gate."""
+    admission = db.session.scalars(
+        select(Admission).where(
+            Admission.provider_id == application.provider_id,
+            Admission.category_id == application_category.category_id,
+        )
+    ).first()
+    before = None
+    if admission is None:
+        admission = Admission(
+            provider_id=application.provider_id,
+            category_id=application_category.category_id,
+            application_id=application.id,
+            admitted_at=clock.now(),
+            admitted_by_id=by.id,
+        )
+        db.session.add(admission)
+    else:
+        before = {
+            "application_id": admission.application_id,
+            "care_home_ids": sorted(home.care_home_id for home in admission.homes),
+        }
+        admission.application_id = application.id
+        admission.admitted_by_id = by.id
+    already = {home.care_home_id for home in admission.homes}
+    rates = {}
+    for home in homes:
+        if home.care_home_id not in already:
+            admission.homes.append(AdmittedHome(care_home_id=home.care_home_id))
+        entry = _agree_rate(application, application_category, home, by, effective_from)
+        rates[str(home.care_home_id)] = None if entry is None else entry.weekly_rate
+    db.session.flush()
+    record_event(
+        AuditAction.provider_admitted,
+        actor=by,
+        subject=admission,
+        before=before,
+        after={
+            "provider_id": application.provider_id,
+            "category": application_category.category.code,
+            "application": application.reference,
+            "care_home_ids": sorted(home.care_home_id for home in admission.homes),
+            "weekly_rates": rates,
+        },
+    )
+    return admission
+
+
+def _agree_rate(
+    application: Application,
+    application_category: ApplicationCategory,
+    home: ApplicationHome,
+    by: User,
+    effective_from: date,
+) -> RateCardEntry | None:
+    """The home's proposed rate becomes its rate card entry from the decision's date."""
+    care_home = home.care_home
+    if home.proposed_weekly_rate is None or care_home.setting_id is None:
+        return None
+    entry = db.session.scalars(
+        select(RateCardEntry).where(
+            RateCardEntry.care_home_id == care_home.id,
+            RateCardEntry.category_id == application_category.category_id,
+            RateCardEntry.setting_id == care_home.setting_id,
+            RateCardEntry.effective_from == effective_from,
+        )
+    ).first()
+    if entry is None:
+        entry = RateCardEntry(
+            care_home_id=care_home.id,
+            category_id=application_category.category_id,
+            setting_id=care_home.setting_id,
+            effective_from=effective_from,
+        )
+        db.session.add(entry)
+    entry.weekly_rate = to_money(home.proposed_weekly_rate)
+    entry.source = "admission"
+    entry.reason = f"Agreed at admission: {application.reference}"
+    entry.created_by_id = by.id
+    return entry
+
+
+def _record_insurance_evidence(application: Application, now: datetime) -> list[EvidenceItem]:
+    """The insurance answers become the provider's current evidence, replacing older items."""
+    definition = definition_of(application.question_set)
+    items = []
+    for _section, question in definition.questions():
+        if question.kind != "insurance" or not question.evidence_kind:
+            continue
+        for answer in application.answers:
+            if answer.question_key != question.key:
+                continue
+            items.append(_evidence_from(application, question, answer, now))
+    db.session.flush()
+    return items
+
+
+def _evidence_from(application: Application, question: Question, answer, now) -> EvidenceItem:
+    value = answer.value if isinstance(answer.value, dict) else {}
+    care_home_id = int(answer.scope.split(":")[1]) if answer.scope.startswith("home:") else None
+    earlier = db.session.scalars(
+        select(EvidenceItem).where(
+            EvidenceItem.provider_id == application.provider_id,
+            EvidenceItem.kind == question.evidence_kind,
+            EvidenceItem.care_home_id.is_(None)
+            if care_home_id is None
+            else EvidenceItem.care_home_id == care_home_id,
+            EvidenceItem.replaced_at.is_(None),
+        )
+    )
+    for item in earlier:
+        item.replaced_at = now
+    item = EvidenceItem(
+        provider_id=application.provider_id,
+        care_home_id=care_home_id,
+        kind=question.evidence_kind,
+        label=(answer.question_text or question.text)[:LABEL_MAX_LENGTH],
+        amount=to_money(value["amount"]) if value.get("amount") else None,
+        expires_on=date.fromisoformat(value["expires_on"]) if value.get("expires_on") else None,
+        document_id=answer.document_id,
+        source_application_id=application.id,
+    )
+    db.session.add(item)
+    return item
+
+
+def _send_decision(application: Application, notice: StoredDocument) -> None:
+    """The notice by email, attached, and a notification in the portal."""
+    title = f"Decision on your application {application.reference}"
+    link = provider_application_path(application)
+    decisions = [(ac.category.name, ac.decision.value) for ac in application.categories]
+    body = "; ".join(f"{name}: {decision}" for name, decision in decisions)
+    for user in organisation_users(application.provider_id):
+        notify(user, title, body, link)
+        queue_email(
+            user.email,
+            title,
+            "onboarding/decision_notice",
+            attachment=notice,
+            user=user,
+            application=application,
+            decisions=decisions,
+            link_url=absolute_url(link),
+        )
+
+
+# Renewed self-declarations.
+
+
+def is_admitted(provider: ProviderOrganisation) -> bool:
+    return (
+        db.session.scalar(select(Admission.id).where(Admission.provider_id == provider.id))
+        is not None
+    )
+
+
+def request_declaration(
+    provider: ProviderOrganisation, *, message: str, framework: Framework, by: User
+) -> DeclarationRequest:
+    """Ask an admitted provider to confirm its self-declaration again, within the
+    configured number of working days."""
+    if not is_admitted(provider):
+        raise OperationRefused(
+            f"{provider.display_name} is not admitted to any category: only an admitted "
+            "provider can be asked to confirm its declaration"
+        )
+    already = queries.open_declaration(provider)
+    if already is not None:
+        raise OperationRefused(
+            f"{provider.display_name} has not yet answered the request sent on "
+            f"{clock.format_date(already.requested_at)}: it is due by "
+            f"{clock.format_date(already.due_on)}"
+        )
+    declaration = DeclarationRequest(
+        provider_id=provider.id,
+        message=message.strip(),
+        requested_by_id=by.id,
+        requested_at=clock.now(),
+        due_on=add_working_days(clock.today_uk(), framework.declaration_working_days),
+    )
+    db.session.add(declaration)
+    db.session.flush()
+    record_event(
+        AuditAction.declaration_requested,
+        actor=by,
+        subject=declaration,
+        after={
+            "provider_id": provider.id,
+            "due_on": declaration.due_on,
+            "message": declaration.message,
+        },
+    )
+    for user in organisation_users(provider.id):
+        notify_and_email(
+            user,
+            f"Confirm your self-declaration by {clock.format_date(declaration.due_on)}",
+            declaration.message,
+            portal_path("review.confirm_declaration", declaration_id=declaration.id),
+            template="onboarding/declaration_requested",
+            declaration=declaration,
+        )
+    return declaration
+
+
+def confirm_declaration(
+    declaration: DeclarationRequest,
+    answers: dict[str, str],
+    *,
+    questions: list[Question],
+    by: User,
+) -> list[Question]:
+    """Keep the provider's renewed declaration; officers are told of any exclusion ground
+    it declares. Answers the exclusion questions answered "yes"."""
+    if declaration.confirmed_at is not None:
+        raise OperationRefused(
+            "This declaration was already confirmed on "
+            f"{clock.format_date(declaration.confirmed_at)}"
+        )
+    declaration.answers = dict(answers)
+    declaration.confirmed_at = clock.now()
+    declaration.confirmed_by_id = by.id
+    db.session.flush()
+    record_event(
+        AuditAction.declaration_confirmed,
+        actor=by,
+        subject=declaration,
+        after={"answers": declaration.answers},
+    )
+    declared = [q for q in questions if q.exclusion and answers.get(q.key) == "yes"]
+    if declared:
+        provider = declaration.provider
+        for officer in active_officers():
+            notify_and_email(
+                officer,
+                f"{provider.display_name} declared an exclusion ground",
+                "Their renewed self-declaration answers yes to: "
+                + "; ".join(q.text for q in declared),
+                portal_path("review.request_declaration", provider_id=provider.id),
+                template="onboarding/declaration_answered",
+                provider=provider,
+                declaration=declaration,
+            )
+    return declared

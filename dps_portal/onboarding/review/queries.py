@@ -1,0 +1,574 @@
+"""What the officers' review pages, the decision notice and the reminder jobs read."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import func, select
+
+from dps_portal.core import clock
+from dps_portal.documents.models import StoredDocument
+from dps_portal.extensions import db
+from dps_portal.framework.models import Framework
+from dps_portal.onboarding import rules
+from dps_portal.onboarding.models import (
+    Admission,
+    Answer,
+    Application,
+    ApplicationCategory,
+    ApplicationHome,
+    ApplicationState,
+    CategoryDecision,
+    ClarificationRequest,
+    DeclarationRequest,
+    SectionReview,
+)
+from dps_portal.onboarding.operations import (
+    answers_of_sections,
+    exclusion_flags,
+    inadequate_homes,
+)
+from dps_portal.onboarding.queries import SectionSummary, answer_html, application_summary
+from dps_portal.onboarding.question_sets import current_question_set, definition_of
+from dps_portal.onboarding.questions import Question
+from dps_portal.providers.models import CareHome, ProviderOrganisation
+
+# The parts of an application that are not question-set sections but can be reopened.
+CATEGORIES_PART = "categories"
+RATES_PART = "rates"
+ORGANISATION_PART = "organisation"
+
+
+# The decision clock.
+
+RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green"}
+RAG_TAG_CLASSES = {
+    "red": "govuk-tag--red",
+    "amber": "govuk-tag--orange",
+    "green": "govuk-tag--green",
+}
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+@dataclass(frozen=True)
+class DecisionClock:
+    """When an application arrived and when its decision is due, as of `today`."""
+
+    received_on: date
+    due_on: date
+    extended_due_on: date | None
+    extension_reason: str | None
+    days_left: int
+
+    @property
+    def decision_due_on(self) -> date:
+        return self.extended_due_on or self.due_on
+
+    @property
+    def rag(self) -> str:
+        return rules.rag_status(self.days_left)
+
+    @property
+    def rag_label(self) -> str:
+        return RAG_LABELS[self.rag]
+
+    @property
+    def rag_tag_class(self) -> str:
+        return RAG_TAG_CLASSES[self.rag]
+
+    @property
+    def days_left_text(self) -> str:
+        """'8 working days left', 'Due today', 'Overdue by 2 working days'."""
+        if self.days_left < 0:
+            return f"Overdue by {plural(-self.days_left, 'working day')}"
+        if self.days_left == 0:
+            return "Due today"
+        return f"{plural(self.days_left, 'working day')} left"
+
+    @property
+    def summary(self) -> str:
+        """'Received 3 March 2026. Decision due by 17 March 2026: 8 working days left'."""
+        left = self.days_left_text
+        return (
+            f"Received {clock.format_date(self.received_on)}. Decision due by "
+            f"{clock.format_date(self.decision_due_on)}: {left[0].lower()}{left[1:]}"
+        )
+
+
+def decision_clock(application: Application, today: date) -> DecisionClock | None:
+    """The clock of a submitted application; None for one never submitted."""
+    if application.received_on is None or application.due_on is None:
+        return None
+    return DecisionClock(
+        received_on=application.received_on,
+        due_on=application.due_on,
+        extended_due_on=application.extended_due_on,
+        extension_reason=application.extension_reason,
+        days_left=rules.working_days_left(application, today),
+    )
+
+
+# The queue.
+
+QUEUE_VIEWS = {
+    "awaiting": "Awaiting decision",
+    "decided": "Decided",
+    "withdrawn": "Withdrawn",
+    "all": "All applications",
+}
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    application: Application
+    clock: DecisionClock | None
+
+    @property
+    def is_awaiting_decision(self) -> bool:
+        return self.application.state in rules.AWAITING_DECISION
+
+
+def _decision_due_on_column():
+    return func.coalesce(Application.extended_due_on, Application.due_on)
+
+
+def _queue_filter(view: str):
+    if view == "awaiting":
+        return Application.state.in_(rules.AWAITING_DECISION)
+    if view == "decided":
+        return Application.state == ApplicationState.decided
+    if view == "withdrawn":
+        # Withdrawn drafts never reached the council.
+        return (Application.state == ApplicationState.withdrawn) & Application.received_on.is_not(
+            None
+        )
+    return (Application.state != ApplicationState.draft) & Application.received_on.is_not(None)
+
+
+def queue(view: str, today: date) -> list[QueueRow]:
+    """The applications of one view of the queue. Awaiting decision: the soonest due first."""
+    query = select(Application).where(_queue_filter(view))
+    if view == "decided":
+        query = query.order_by(Application.decided_at.desc(), Application.id.desc())
+    elif view == "withdrawn":
+        query = query.order_by(Application.withdrawn_at.desc(), Application.id.desc())
+    elif view == "all":
+        query = query.order_by(Application.received_on.desc(), Application.id.desc())
+    else:
+        query = query.order_by(_decision_due_on_column(), Application.received_on, Application.id)
+    return [
+        QueueRow(application, decision_clock(application, today))
+        for application in db.session.scalars(query)
+    ]
+
+
+def queue_counts() -> dict[str, int]:
+    return {
+        view: db.session.scalar(select(func.count(Application.id)).where(_queue_filter(view)))
+        for view in QUEUE_VIEWS
+    }
+
+
+def awaiting_decision() -> list[Application]:
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(Application.state.in_(rules.AWAITING_DECISION))
+            .order_by(_decision_due_on_column(), Application.id)
+        )
+    )
+
+
+# One application.
+
+
+@dataclass(frozen=True)
+class ReviewFlags:
+    mandatory_exclusion: bool
+    discretionary_exclusion: bool
+    self_cleaning_recorded: bool
+    inadequate_homes: list[CareHome]
+
+    @property
+    def blocks_admission(self) -> bool:
+        """A mandatory exclusion ground without self-cleaning evidence blocks every admission."""
+        return self.mandatory_exclusion and not self.self_cleaning_recorded
+
+    @property
+    def any(self) -> bool:
+        return (
+            self.mandatory_exclusion or self.discretionary_exclusion or bool(self.inadequate_homes)
+        )
+
+
+def review_flags(application: Application) -> ReviewFlags:
+    flags = exclusion_flags(application)
+    return ReviewFlags(
+        mandatory_exclusion=flags["mandatory"],
+        discretionary_exclusion=flags["discretionary"],
+        self_cleaning_recorded=bool(application.self_cleaning_note),
+        inadequate_homes=inadequate_homes(application),
+    )
+
+
+def admissible_homes(
+    application: Application, application_category: ApplicationCategory
+) -> list[ApplicationHome]:
+    """The homes put forward for a category that can be admitted: not rated Inadequate."""
+    refused = {home.id for home in inadequate_homes(application)}
+    return [home for home in application_category.homes if home.care_home_id not in refused]
+
+
+@dataclass(frozen=True)
+class PreviousAnswer:
+    """An answer as it was before a clarification, shaped as answer_html reads an Answer."""
+
+    value: Any
+    document_id: int | None
+    document: StoredDocument | None
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    label: str
+    html: Markup
+    changed: bool = False
+    previous_html: Markup | None = None
+
+
+@dataclass(frozen=True)
+class ReviewPart:
+    """A section answered for one scope: the organisation, one home or one category."""
+
+    title: str
+    rows: list[ReviewRow]
+
+    @property
+    def changed_count(self) -> int:
+        return sum(1 for row in self.rows if row.changed)
+
+
+@dataclass(frozen=True)
+class ReviewSection:
+    key: str
+    title: str
+    parts: list[ReviewPart]
+    review: SectionReview | None
+    reopened: bool
+
+    @property
+    def changed_count(self) -> int:
+        return sum(part.changed_count for part in self.parts)
+
+
+@dataclass(frozen=True)
+class ApplicationReview:
+    organisation: SectionSummary
+    sections: list[ReviewSection]
+    clarification: ClarificationRequest | None
+
+
+def latest_clarification(application: Application) -> ClarificationRequest | None:
+    return application.clarifications[-1] if application.clarifications else None
+
+
+def changes_since(clarification: ClarificationRequest | None, application: Application) -> dict:
+    """ "section/scope/question" -> the answer as it was, for each answer of the reopened
+    sections that changed after the clarification was asked for."""
+    if clarification is None or clarification.answers_before is None:
+        return {}
+    before: dict = clarification.answers_before
+    now = answers_of_sections(application, clarification.section_keys or ())
+    return {
+        key: before.get(key)
+        for key in before.keys() | now.keys()
+        if before.get(key) != now.get(key)
+    }
+
+
+def _previous_html(question: Question, record: dict | None) -> Markup:
+    if record is None:
+        return answer_html(question, None)
+    document_id = record.get("document_id")
+    previous = PreviousAnswer(
+        value=record.get("value"),
+        document_id=document_id,
+        document=db.session.get(StoredDocument, document_id) if document_id else None,
+    )
+    return answer_html(question, previous)
+
+
+def application_review(application: Application) -> ApplicationReview:
+    """The application as the officer reviews it: each section with its answers for each
+    scope, what changed since the last clarification, and the officer's review of it."""
+    definition = definition_of(application.question_set)
+    clarification = latest_clarification(application)
+    changes = changes_since(clarification, application)
+    reviews = {review.section_key: review for review in application.section_reviews}
+    reopened = set(clarification.section_keys or ()) if clarification else set()
+    summaries = application_summary(application)
+    organisation = next(s for s in summaries if s.key == ORGANISATION_PART)
+    parts: dict[str, list[ReviewPart]] = {}
+    for summary in summaries:
+        if summary.key not in {section.key for section in definition.sections}:
+            continue
+        section = definition.section(summary.key)
+        rows = []
+        for row in summary.rows:
+            key = f"{summary.key}/{summary.scope}/{row.question_key}"
+            if row.question_key and key in changes:
+                question = section.question(row.question_key)
+                rows.append(
+                    ReviewRow(row.label, row.html, True, _previous_html(question, changes[key]))
+                )
+            else:
+                rows.append(ReviewRow(row.label, row.html))
+        parts.setdefault(summary.key, []).append(ReviewPart(summary.title, rows))
+    sections = [
+        ReviewSection(
+            key=section.key,
+            title=section.title,
+            parts=parts.get(section.key, []),
+            review=reviews.get(section.key),
+            reopened=section.key in reopened,
+        )
+        for section in definition.sections
+    ]
+    return ApplicationReview(organisation, sections, clarification)
+
+
+def exclusion_sections(application: Application) -> list[ReviewSection]:
+    """The sections holding the exclusion-ground declarations, with their answers."""
+    definition = definition_of(application.question_set)
+    keys = {
+        section.key
+        for section in definition.sections
+        if any(question.exclusion for question in section.questions)
+    }
+    return [section for section in application_review(application).sections if section.key in keys]
+
+
+def reopenable_parts(application: Application) -> list[tuple[str, str]]:
+    """(key, title) of each part a clarification can reopen, in the application's order."""
+    definition = definition_of(application.question_set)
+    return [
+        (CATEGORIES_PART, "Categories and homes"),
+        *((section.key, section.title) for section in definition.sections),
+        (RATES_PART, "Proposed weekly rates"),
+    ]
+
+
+@dataclass(frozen=True)
+class HomeRow:
+    """A home put forward, with the categories and proposed rates it is put forward at."""
+
+    home: CareHome
+    rates: list[tuple[str, Any]]
+    is_inadequate: bool
+
+
+def homes_put_forward(application: Application) -> list[HomeRow]:
+    refused = {home.id for home in inadequate_homes(application)}
+    rows: dict[int, HomeRow] = {}
+    for chosen in application.categories:
+        for entry in chosen.homes:
+            row = rows.setdefault(
+                entry.care_home_id,
+                HomeRow(entry.care_home, [], entry.care_home_id in refused),
+            )
+            row.rates.append((chosen.category.name, entry.proposed_weekly_rate))
+    return sorted(rows.values(), key=lambda row: (row.home.name, row.home.id))
+
+
+# The decision notice.
+
+
+@dataclass(frozen=True)
+class NoticeHome:
+    name: str
+    cqc_location_id: str
+    setting: str
+    weekly_rate: Any
+
+
+@dataclass(frozen=True)
+class NoticeCategory:
+    code: str
+    name: str
+    decision: CategoryDecision
+    reasons: str
+    homes: list[NoticeHome]
+    homes_not_admitted: list[NoticeHome]
+
+    @property
+    def is_admitted(self) -> bool:
+        return self.decision is CategoryDecision.admitted
+
+
+@dataclass(frozen=True)
+class DecisionNotice:
+    application: Application
+    provider: ProviderOrganisation
+    framework: Framework
+    decided_at: datetime
+    categories: list[NoticeCategory]
+
+    @property
+    def any_admitted(self) -> bool:
+        return any(category.is_admitted for category in self.categories)
+
+    @property
+    def any_rejected(self) -> bool:
+        return any(not category.is_admitted for category in self.categories)
+
+
+def _notice_home(entry: ApplicationHome) -> NoticeHome:
+    home = entry.care_home
+    return NoticeHome(
+        name=home.name,
+        cqc_location_id=home.cqc_location_id,
+        setting=home.setting.name if home.setting else "",
+        weekly_rate=entry.proposed_weekly_rate,
+    )
+
+
+def decision_notice(application: Application) -> DecisionNotice:
+    """What the notice says: each category's decision, its homes and the reasons."""
+    categories = []
+    for chosen in application.categories:
+        admitted = (
+            admissible_homes(application, chosen)
+            if chosen.decision is CategoryDecision.admitted
+            else []
+        )
+        admitted_ids = {entry.care_home_id for entry in admitted}
+        categories.append(
+            NoticeCategory(
+                code=chosen.category.code,
+                name=chosen.category.name,
+                decision=chosen.decision,
+                reasons=chosen.reasons,
+                homes=[_notice_home(entry) for entry in admitted],
+                homes_not_admitted=[
+                    _notice_home(entry)
+                    for entry in chosen.homes
+                    if entry.care_home_id not in admitted_ids
+                ],
+            )
+        )
+    return DecisionNotice(
+        application=application,
+        provider=application.provider,
+        framework=application.framework,
+        decided_at=application.decided_at or clock.now(),
+        categories=categories,
+    )
+
+
+# Admissions and renewed self-declarations.
+
+
+def admissions_of(provider: ProviderOrganisation) -> list[Admission]:
+    return list(
+        db.session.scalars(
+            select(Admission).where(Admission.provider_id == provider.id).order_by(Admission.id)
+        )
+    )
+
+
+def declarations_of(provider: ProviderOrganisation) -> list[DeclarationRequest]:
+    return list(
+        db.session.scalars(
+            select(DeclarationRequest)
+            .where(DeclarationRequest.provider_id == provider.id)
+            .order_by(DeclarationRequest.requested_at.desc(), DeclarationRequest.id.desc())
+        )
+    )
+
+
+def open_declaration(provider: ProviderOrganisation) -> DeclarationRequest | None:
+    """The request the provider has still to answer, if any."""
+    return db.session.scalars(
+        select(DeclarationRequest)
+        .where(
+            DeclarationRequest.provider_id == provider.id,
+            DeclarationRequest.confirmed_at.is_(None),
+        )
+        .order_by(DeclarationRequest.due_on, DeclarationRequest.id)
+    ).first()
+
+
+def overdue_declaration(provider: ProviderOrganisation, today: date) -> DeclarationRequest | None:
+    """An unanswered request past its due date: until the provider answers it, it is not
+    eligible for placements (the provider stays admitted while the request is within time)."""
+    return db.session.scalars(
+        select(DeclarationRequest)
+        .where(
+            DeclarationRequest.provider_id == provider.id,
+            DeclarationRequest.confirmed_at.is_(None),
+            DeclarationRequest.due_on < today,
+        )
+        .order_by(DeclarationRequest.due_on, DeclarationRequest.id)
+    ).first()
+
+
+def overdue_declarations(today: date) -> list[DeclarationRequest]:
+    return list(
+        db.session.scalars(
+            select(DeclarationRequest)
+            .where(DeclarationRequest.confirmed_at.is_(None), DeclarationRequest.due_on < today)
+            .order_by(DeclarationRequest.due_on, DeclarationRequest.id)
+        )
+    )
+
+
+def declaration_questions(framework: Framework | None) -> list[Question]:
+    """The questions of the current question set's exclusion-ground sections: those with
+    a question whose "yes" is an exclusion ground."""
+    question_set = current_question_set(framework) if framework is not None else None
+    if question_set is None:
+        return []
+    return [
+        question
+        for section in definition_of(question_set).sections
+        if any(question.exclusion for question in section.questions)
+        for question in section.questions
+    ]
+
+
+def declared_before(provider: ProviderOrganisation, questions: list[Question]) -> dict[str, Any]:
+    """The organisation's latest answers to the declaration questions: its last confirmed
+    declaration, or else the application it was last decided on."""
+    keys = {question.key for question in questions}
+    confirmed = db.session.scalars(
+        select(DeclarationRequest)
+        .where(
+            DeclarationRequest.provider_id == provider.id,
+            DeclarationRequest.confirmed_at.is_not(None),
+        )
+        .order_by(DeclarationRequest.confirmed_at.desc())
+    ).first()
+    if confirmed is not None and confirmed.answers:
+        return {key: value for key, value in confirmed.answers.items() if key in keys}
+    application = db.session.scalars(
+        select(Application)
+        .where(
+            Application.provider_id == provider.id,
+            Application.state == ApplicationState.decided,
+        )
+        .order_by(Application.decided_at.desc())
+    ).first()
+    if application is None:
+        return {}
+    return {
+        answer.question_key: answer.value
+        for answer in db.session.scalars(
+            select(Answer).where(
+                Answer.application_id == application.id, Answer.question_key.in_(keys)
+            )
+        )
+    }

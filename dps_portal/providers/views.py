@@ -1,0 +1,192 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from dps_portal.core.access import role_required, staff_only
+from dps_portal.core.roles import Role
+from dps_portal.extensions import db
+from dps_portal.framework.models import current_framework
+from dps_portal.providers import operations, queries
+from dps_portal.providers.forms import (
+    FindHomeForm,
+    HomeForm,
+    InviteColleagueForm,
+    OrganisationForm,
+    ProviderFilterForm,
+)
+from dps_portal.providers.models import CareHome, ProviderOrganisation
+from dps_portal.providers.operations import AlreadyInPortal
+from dps_portal.providers.rules import home_gaps, organisation_gaps
+
+
+def _managers_only() -> None:
+    """Changing the organisation and inviting colleagues is for the users who manage it."""
+    if not current_user.can_manage_organisation:
+        abort(403)
+
+
+# The organisation.
+
+
+@role_required(Role.provider)
+def show_organisation():
+    organisation = queries.own_organisation()
+    return render_template(
+        "providers/organisation.html",
+        organisation=organisation,
+        users=queries.users_of(organisation),
+        gaps=organisation_gaps(organisation),
+    )
+
+
+@role_required(Role.provider)
+def edit_organisation():
+    _managers_only()
+    organisation = queries.own_organisation()
+    form = OrganisationForm(obj=organisation)
+    if form.validate_on_submit():
+        changes = {
+            field: getattr(form, field).data or "" for field in operations.ORGANISATION_FIELDS
+        }
+        try:
+            operations.update_organisation(organisation, by=current_user, **changes)
+        except AlreadyInPortal as refusal:
+            db.session.rollback()
+            getattr(form, refusal.field).errors.append(str(refusal))
+        else:
+            db.session.commit()
+            flash("Your organisation’s details have been saved.", "success")
+            return redirect(url_for("providers.show_organisation"))
+    return render_template("providers/edit_organisation.html", form=form)
+
+
+@role_required(Role.provider)
+def invite_colleague():
+    _managers_only()
+    form = InviteColleagueForm()
+    if form.validate_on_submit():
+        try:
+            colleague = operations.invite_colleague(
+                by=current_user,
+                email=form.email.data,
+                full_name=form.full_name.data,
+                can_manage=form.can_manage.data == "yes",
+            )
+        except AlreadyInPortal as refusal:
+            db.session.rollback()
+            form.email.errors.append(str(refusal))
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {colleague.email}.", "success")
+            return redirect(url_for("providers.show_organisation"))
+    return render_template("providers/invite_colleague.html", form=form)
+
+
+# Care homes.
+
+
+def _home_form(**kwargs) -> HomeForm:
+    """The home form, its districts and settings those the framework configures."""
+    form = HomeForm(**kwargs)
+    framework = current_framework()
+    form.district_id.choices = [(d.id, d.name) for d in framework.districts] if framework else []
+    form.setting_id.choices = [(s.id, s.name) for s in framework.settings] if framework else []
+    return form
+
+
+def _home_values(home: CareHome) -> dict:
+    values = {field: getattr(home, field) for field in operations.HOME_FIELDS}
+    values["cqc_rating"] = home.cqc_rating.name if home.cqc_rating else None
+    return values
+
+
+@role_required(Role.provider)
+def list_homes():
+    return render_template("providers/homes.html", homes=queries.own_homes())
+
+
+@role_required(Role.provider)
+def add_home():
+    """Two steps that work without JavaScript: the CQC location ID (a GET form), then the
+    home's details, filled in from the CQC's data where the portal has it."""
+    organisation = queries.own_organisation()
+    if request.method == "POST":
+        form = _home_form()
+        if form.validate_on_submit():
+            try:
+                home = operations.add_home(organisation, by=current_user, **form.details())
+            except AlreadyInPortal as refusal:
+                db.session.rollback()
+                form.cqc_location_id.errors.append(str(refusal))
+            else:
+                db.session.commit()
+                flash(f"{home.name} has been added to your care homes.", "success")
+                return redirect(url_for("providers.show_home", home_id=home.id))
+        return render_template("providers/home_form.html", form=form, home=None, from_cqc=None)
+
+    if "cqc_location_id" not in request.args:
+        return render_template("providers/find_home.html", form=FindHomeForm(formdata=None))
+    find = FindHomeForm(request.args)
+    if find.validate():
+        location_id = find.cqc_location_id.data
+        try:
+            operations.ensure_location_id_free(location_id, provider_id=organisation.id)
+        except AlreadyInPortal as refusal:
+            find.cqc_location_id.errors.append(str(refusal))
+        else:
+            from_cqc = queries.cqc_details(location_id, current_framework())
+            values = from_cqc.values if from_cqc else {"cqc_location_id": location_id}
+            return render_template(
+                "providers/home_form.html",
+                form=_home_form(data=values),
+                home=None,
+                from_cqc=from_cqc,
+            )
+    return render_template("providers/find_home.html", form=find)
+
+
+@role_required(Role.provider)
+def show_home(home_id: int):
+    home = queries.own_row_or_404(CareHome, home_id)
+    return render_template("providers/home.html", home=home, gaps=home_gaps(home))
+
+
+@role_required(Role.provider)
+def edit_home(home_id: int):
+    home = queries.own_row_or_404(CareHome, home_id)
+    form = _home_form(data=_home_values(home))
+    if form.validate_on_submit():
+        try:
+            operations.update_home(home, by=current_user, **form.details())
+        except AlreadyInPortal as refusal:
+            db.session.rollback()
+            form.cqc_location_id.errors.append(str(refusal))
+        else:
+            db.session.commit()
+            flash(f"The details of {home.name} have been saved.", "success")
+            return redirect(url_for("providers.show_home", home_id=home.id))
+    return render_template("providers/home_form.html", form=form, home=home, from_cqc=None)
+
+
+# The council's view.
+
+
+@staff_only
+def list_providers():
+    form = ProviderFilterForm(request.args)
+    name = (form.name.data or "") if form.validate() else ""
+    return render_template(
+        "providers/providers.html",
+        form=form,
+        rows=queries.providers_with_capacity(name),
+        name=name,
+    )
+
+
+@staff_only
+def show_provider(provider_id: int):
+    provider = db.get_or_404(ProviderOrganisation, provider_id)
+    return render_template(
+        "providers/provider.html",
+        provider=provider,
+        users=queries.users_of(provider),
+    )

@@ -1,0 +1,1 @@
+"""The rate card: pre-agreed weekly rates per home, category and setting, with their history."""

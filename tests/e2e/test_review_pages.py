@@ -1,0 +1,146 @@
+"""The review in a real browser: an officer works through an application and decides it,
+and the provider confirms a renewed declaration; axe-core checks every page."""
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from dps_portal.core.roles import Role
+from dps_portal.demo.seed import DEMO_LOGINS
+from dps_portal.extensions import db
+from dps_portal.onboarding.models import Admission, DeclarationRequest
+from dps_portal.onboarding.review.queries import overdue_declaration
+from tests.e2e.harness import (
+    assert_no_browser_errors,
+    check_accessibility,
+    save_screenshot,
+    sign_in_as,
+    sign_out,
+)
+from tests.factories import DEFAULT_PASSWORD
+from tests.onboarding.factories import make_complete_application
+from tests.onboarding.review.factories import provider_user_of
+
+pytestmark = pytest.mark.e2e
+
+OFFICER = next(login for login in DEMO_LOGINS if login.role is Role.contracts_officer)
+
+
+def _checked(page: Page, screenshot: str = "") -> None:
+    assert_no_browser_errors(page)
+    check_accessibility(page)
+    if screenshot:
+        save_screenshot(page, f"review-{screenshot}")
+
+
+def test_an_officer_reviews_and_decides_and_the_provider_confirms_a_declaration(
+    page: Page, live_server
+):
+    with live_server.app.app_context():
+        application = make_complete_application(submit=True)
+        reference = application.reference
+        provider_id = application.provider_id
+        provider_email = provider_user_of(application).email
+        db.session.commit()
+
+    sign_in_as(page, OFFICER.email, OFFICER.password)
+    page.get_by_role("link", name="Applications").first.click()
+    expect(page.locator("h1")).to_have_text("Applications to join")
+    expect(page.get_by_role("link", name=reference)).to_be_visible()
+    _checked(page, "queue")
+
+    page.get_by_role("link", name=reference).click()
+    expect(page.locator("h1")).to_have_text(f"Application {reference}")
+    expect(page.locator("#decision-clock")).to_contain_text("working days left")
+    _checked(page, "application")
+
+    # A failed section without a comment: the error summary, and the choice kept.
+    insurance = page.locator('section[aria-labelledby="section-insurance"]')
+    insurance.get_by_label("Fail", exact=True).check()
+    insurance.get_by_role("button", name="Save review").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why the section fails")
+    expect(
+        page.locator('section[aria-labelledby="section-insurance"]').get_by_label(
+            "Fail", exact=True
+        )
+    ).to_be_checked()
+    _checked(page)
+    insurance = page.locator('section[aria-labelledby="section-insurance"]')
+    insurance.get_by_label("Comment (needed if it fails)").fill(
+        "Employer's liability certificate is unsigned"
+    )
+    insurance.get_by_role("button", name="Save review").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("has been saved")
+    _checked(page)
+
+    page.get_by_role("button", name="Ask for clarification").click()
+    expect(page.locator("h1")).to_have_text("Ask for clarification")
+    _checked(page)
+    page.get_by_role("link", name="Back to the application").click()
+
+    page.get_by_role("button", name="Extend the deadline").click()
+    page.get_by_role("button", name="Extend the deadline").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter why the decision needs more time"
+    )
+    _checked(page)
+    page.get_by_label("Why the decision needs more time").fill("Waiting for a CQC report")
+    page.get_by_role("button", name="Extend the deadline").click()
+    expect(page.locator("#decision-clock")).to_contain_text("because Waiting for a CQC report")
+
+    page.get_by_role("button", name="Decide", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Decide the application")
+    _checked(page, "decide")
+    page.get_by_role("group", name="Decision on Mental Health").get_by_label("Reject").check()
+    reasons = page.get_by_label("Reasons for rejecting Mental Health")
+    reasons.fill("The training described does not cover the Mental Health Act.")
+    page.get_by_role("group", name="Decision on Learning Disabilities").get_by_label(
+        "Admit"
+    ).check()
+    page.get_by_role("button", name="Confirm decisions").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "the decision notice has been sent"
+    )
+    expect(page.locator("#decision")).to_be_visible()
+    _checked(page, "decided")
+
+    page.goto(f"/review/providers/{provider_id}/declaration")
+    expect(page.locator("h1")).to_have_text("Renewed self-declaration")
+    _checked(page)
+    page.get_by_role("button", name="Ask the provider to confirm").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("has been asked")
+    _checked(page)
+    sign_out(page)
+
+    with live_server.app.app_context():
+        declaration = db.session.scalars(
+            db.select(DeclarationRequest).where(DeclarationRequest.provider_id == provider_id)
+        ).one()
+        declaration_id = declaration.id
+        assert db.session.scalars(
+            db.select(Admission).where(Admission.provider_id == provider_id)
+        ).all()
+
+    sign_in_as(page, provider_email, DEFAULT_PASSWORD)
+    page.goto(f"/declarations/{declaration_id}")
+    expect(page.locator("h1")).to_have_text("Confirm your self-declaration")
+    _checked(page, "declaration")
+    page.get_by_role("button", name="Confirm the declaration").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Confirm that the declarations are true"
+    )
+    _checked(page)
+    page.get_by_label("I confirm that these declarations are true and complete").check()
+    page.get_by_role("button", name="Confirm the declaration").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "your declaration has been confirmed"
+    )
+    _checked(page)
+
+    with live_server.app.app_context():
+        declaration = db.session.get(DeclarationRequest, declaration_id)
+        assert declaration.confirmed_at is not None
+        assert declaration.answers["mandatory_exclusion"] == "no"
+        # Answered, so never overdue however late it is.
+        assert overdue_declaration(declaration.provider, date(2099, 1, 1)) is None

@@ -1,0 +1,386 @@
+"""Care homes: the two-step add with the CQC look-up, changes, uniqueness, who may reach them."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from dps_portal.audit.actions import AuditAction
+from dps_portal.core.roles import STAFF_ROLES
+from dps_portal.providers.models import CareHome, CqcRating
+from tests.conftest import sign_in
+from tests.factories import make_home, make_provider, make_user
+from tests.providers.factories import audit_events, make_cqc_location, make_provider_user
+from tests.providers.pages import checked, date_parts, value_of
+
+
+def home_form(framework, **overrides) -> dict:
+    return {
+        "cqc_location_id": "1-134558905",
+        "name": "Ashgate Lodge",
+        "address_line_1": "12 Ashgate Road",
+        "address_line_2": "",
+        "town": "Chesterfield",
+        "postcode": "s40 4aa",
+        "district_id": str(framework.districts[0].id),
+        "setting_id": str(framework.settings[1].id),
+        "registered_beds": "12",
+        "cqc_rating": "good",
+        "cqc_rating_on": ["14", "3", "2025"],
+        "registered_manager": "Rita Manager",
+        **overrides,
+    }
+
+
+def count_homes(db) -> int:
+    return db.session.scalar(select(func.count(CareHome.id)))
+
+
+@pytest.fixture
+def owner(db, framework):
+    user = make_provider_user(make_provider(legal_name="Peakland Care Ltd"))
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def signed_in_owner(client, owner):
+    sign_in(client, owner)
+    return owner
+
+
+# The list.
+
+
+def test_the_list_shows_only_the_users_own_homes(client, db, signed_in_owner):
+    make_home(signed_in_owner.provider, name="Ashgate Lodge")
+    make_home(make_provider(), name="Someone Else’s Home")
+    db.session.commit()
+    page = client.get("/homes").get_data(as_text=True)
+    assert "Ashgate Lodge" in page
+    assert "Someone Else" not in page
+    assert 'href="/homes/add"' in page
+
+
+# Adding: the first step.
+
+
+def test_adding_starts_with_the_location_id_alone(client, signed_in_owner):
+    page = client.get("/homes/add").get_data(as_text=True)
+    assert "What is the home’s CQC location ID?" in page
+    assert 'name="cqc_location_id"' in page
+    assert 'name="name"' not in page
+    assert "There is a problem" not in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Enter the home’s CQC location ID"),
+        ("1-12", "Enter a CQC location ID in the correct format, like 1-123456789"),
+        ("RX1-123456", "Enter a CQC location ID in the correct format, like 1-123456789"),
+    ],
+)
+def test_a_wrong_location_id_is_asked_again(client, signed_in_owner, typed, message):
+    response = client.get("/homes/add", query_string={"cqc_location_id": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert page.count(message) == 2
+    assert value_of(page, "cqc_location_id") == typed
+    assert 'name="name"' not in page
+
+
+def test_without_cqc_data_the_details_form_is_empty_but_for_the_id(client, signed_in_owner):
+    page = client.get("/homes/add", query_string={"cqc_location_id": " 1-134558905 "}).get_data(
+        as_text=True
+    )
+    assert "Details from the CQC" not in page
+    assert value_of(page, "cqc_location_id") == "1-134558905"
+    assert value_of(page, "name") == ""
+    assert checked(page, "district_id") is None
+    assert checked(page, "cqc_rating") is None
+    assert 'autocomplete="address-line1"' in page
+    assert 'autocomplete="address-line2"' in page
+    assert 'autocomplete="address-level2"' in page
+    assert 'autocomplete="postal-code"' in page
+
+
+def test_cqc_data_fills_in_the_details(client, db, framework, signed_in_owner):
+    make_cqc_location(
+        location_id="1-101000001",
+        name="Ashgate Lodge",
+        address="12 Ashgate Road, Brampton, Chesterfield",
+        postcode="s40 4aa",
+        service_types="Care home service without nursing",
+        provider_name="Peakland Care Ltd",
+        overall_rating="Requires improvement",
+        rating_published_on=date(2025, 3, 14),
+    )
+    db.session.commit()
+    page = client.get("/homes/add", query_string={"cqc_location_id": "1-101000001"}).get_data(
+        as_text=True
+    )
+    assert "Details from the CQC" in page
+    assert "Check each one" in page
+    assert value_of(page, "cqc_location_id") == "1-101000001"
+    assert value_of(page, "name") == "Ashgate Lodge"
+    assert value_of(page, "address_line_1") == "12 Ashgate Road"
+    assert value_of(page, "address_line_2") == "Brampton"
+    assert value_of(page, "town") == "Chesterfield"
+    assert value_of(page, "postcode") == "S40 4AA"
+    assert checked(page, "district_id") == str(framework.districts[0].id)  # Chesterfield
+    residential = next(s for s in framework.settings if s.code == "residential")
+    assert checked(page, "setting_id") == str(residential.id)
+    assert checked(page, "cqc_rating") == "requires_improvement"
+    assert date_parts(page, "cqc_rating_on") == ["14", "03", "2025"]
+    assert value_of(page, "registered_beds") == ""
+
+
+def test_a_town_that_is_not_a_district_leaves_the_district_to_the_person(
+    client, db, signed_in_owner
+):
+    make_cqc_location(
+        location_id="1-101000002",
+        name="Brook House",
+        address="3 Derwent Street, Belper",
+        postcode="DE56 1AB",
+        service_types="Care home service with nursing",
+        overall_rating="Good",
+    )
+    db.session.commit()
+    page = client.get("/homes/add", query_string={"cqc_location_id": "1-101000002"}).get_data(
+        as_text=True
+    )
+    assert value_of(page, "town") == "Belper"
+    assert value_of(page, "address_line_2") == ""
+    assert checked(page, "district_id") is None
+    assert checked(page, "cqc_rating") == "good"
+
+
+def test_a_location_id_another_provider_has_is_refused_at_once(client, db, signed_in_owner):
+    make_home(make_provider(), cqc_location_id="1-134558905", name="Their Home")
+    db.session.commit()
+    page = client.get("/homes/add", query_string={"cqc_location_id": "1-134558905"}).get_data(
+        as_text=True
+    )
+    assert "Another care home in the portal has this CQC location ID" in page
+    assert "contact the council" in page
+    assert "Their Home" not in page
+    assert 'name="name"' not in page
+
+
+def test_a_location_id_already_among_the_users_homes_says_so(client, db, signed_in_owner):
+    make_home(signed_in_owner.provider, cqc_location_id="1-134558905", name="Ashgate Lodge")
+    db.session.commit()
+    page = client.get("/homes/add", query_string={"cqc_location_id": "1-134558905"}).get_data(
+        as_text=True
+    )
+    assert "already one of your care homes: Ashgate Lodge" in page
+
+
+# Adding: the details.
+
+
+def test_adding_a_home_stores_it_for_the_users_organisation(client, db, framework, signed_in_owner):
+    response = client.post("/homes/add", data=home_form(framework))
+    home = db.session.scalars(select(CareHome)).one()
+    assert response.headers["Location"] == f"/homes/{home.id}"
+    assert home.provider_id == signed_in_owner.provider_id
+    assert home.postcode == "S40 4AA"
+    assert home.registered_beds == 12
+    assert home.cqc_rating is CqcRating.good
+    assert home.cqc_rating_on == date(2025, 3, 14)
+    assert home.district_id == framework.districts[0].id
+    assert home.setting_id == framework.settings[1].id
+    [event] = audit_events(AuditAction.home_added)
+    assert event.actor_id == signed_in_owner.id
+    assert (event.subject_type, event.subject_id) == ("care_home", str(home.id))
+    assert event.after["cqc_location_id"] == "1-134558905"
+    assert event.after["cqc_rating"] == "good"
+    assert event.after["cqc_rating_on"] == "2025-03-14"
+    assert event.after["provider_id"] == signed_in_owner.provider_id
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Ashgate Lodge has been added to your care homes." in page
+    assert "S40 4AA" in page
+
+
+def test_errors_in_the_details_keep_what_was_typed(client, db, framework, signed_in_owner):
+    form = home_form(
+        framework,
+        name="",
+        postcode="S40 4CC",
+        district_id="",
+        registered_beds="twelve",
+        cqc_rating_on=["31", "2", "2025"],
+        registered_manager="Rita Typed",
+    )
+    response = client.post("/homes/add", data=form)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for message in [
+        "Enter the name of the home",
+        "Enter a real postcode, like S40 4AA",
+        "Select the district the home is in",
+        "Registered beds must be a whole number, like 12",
+        "Date of the rating must be a real date",
+    ]:
+        assert page.count(message) == 2, message
+    assert value_of(page, "postcode") == "S40 4CC"
+    assert value_of(page, "registered_beds") == "twelve"
+    assert value_of(page, "registered_manager") == "Rita Typed"
+    assert date_parts(page, "cqc_rating_on") == ["31", "2", "2025"]
+    assert checked(page, "setting_id") == str(framework.settings[1].id)
+    assert checked(page, "cqc_rating") == "good"
+    assert count_homes(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"registered_beds": "0"}, "Registered beds must be between 1 and 999"),
+        ({"registered_beds": ""}, "Enter the number of registered beds"),
+        ({"cqc_rating": "splendid"}, "Select the home’s current CQC rating"),
+        ({"district_id": "999999"}, "Select the district the home is in"),
+        ({"setting_id": "x"}, "Select the home’s care setting"),
+        ({"cqc_rating_on": ["", "3", "2025"]}, "Date of the rating must include a day"),
+        ({"cqc_rating_on": ["1", "", ""]}, "Date of the rating must include a month and a year"),
+        ({"cqc_rating_on": ["1", "3", "25"]}, "Year must include 4 numbers"),
+        ({"cqc_rating_on": ["1", "3", "2099"]}, "Date of the rating must be today or in the past"),
+        ({"town": ""}, "Enter the town or city"),
+    ],
+)
+def test_each_detail_is_checked(client, db, framework, signed_in_owner, changes, message):
+    response = client.post("/homes/add", data=home_form(framework, **changes))
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert count_homes(db) == 0
+
+
+def test_the_rating_date_and_manager_may_be_left_blank(client, db, framework, signed_in_owner):
+    form = home_form(framework, cqc_rating="not_rated", cqc_rating_on=["", "", ""])
+    form["registered_manager"] = ""
+    assert client.post("/homes/add", data=form).status_code == 302
+    home = db.session.scalars(select(CareHome)).one()
+    assert home.cqc_rating is CqcRating.not_rated
+    assert home.cqc_rating_on is None
+    page = client.get(f"/homes/{home.id}").get_data(as_text=True)
+    assert "Before you can put this home forward" in page
+    assert f'href="/homes/{home.id}/edit#registered_manager"' in page
+
+
+def test_a_duplicate_location_id_is_refused_when_saving(client, db, framework, signed_in_owner):
+    """Another provider may take the ID between the two steps."""
+    framework.contact_email = "contracts@testshire.gov.uk"
+    make_home(make_provider(), cqc_location_id="1-134558905")
+    db.session.commit()
+    response = client.post("/homes/add", data=home_form(framework))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Another care home in the portal has this CQC location ID" in page
+    assert "contact the council at contracts@testshire.gov.uk" in page
+    assert value_of(page, "name") == "Ashgate Lodge"
+    assert count_homes(db) == 1
+    assert audit_events(AuditAction.home_added) == []
+
+
+# Seeing and changing a home.
+
+
+def test_the_owner_sees_the_home(client, db, framework, signed_in_owner):
+    home = make_home(
+        signed_in_owner.provider,
+        name="Ashgate Lodge",
+        district_id=framework.districts[1].id,
+        cqc_rating=CqcRating.outstanding,
+    )
+    db.session.commit()
+    page = client.get(f"/homes/{home.id}").get_data(as_text=True)
+    assert "Ashgate Lodge" in page and "Erewash" in page and "Outstanding" in page
+    assert f'href="/homes/{home.id}/edit#district_id"' in page
+
+
+def test_changing_a_home_is_audited_with_the_changed_fields(client, db, framework, signed_in_owner):
+    client.post("/homes/add", data=home_form(framework))
+    home = db.session.scalars(select(CareHome)).one()
+    edit_page = client.get(f"/homes/{home.id}/edit").get_data(as_text=True)
+    assert value_of(edit_page, "name") == "Ashgate Lodge"
+    assert checked(edit_page, "cqc_rating") == "good"
+    assert date_parts(edit_page, "cqc_rating_on") == ["14", "03", "2025"]
+    form = home_form(framework, registered_beds="14", cqc_rating="outstanding")
+    response = client.post(f"/homes/{home.id}/edit", data=form)
+    assert response.headers["Location"] == f"/homes/{home.id}"
+    db.session.refresh(home)
+    assert home.registered_beds == 14
+    assert home.cqc_rating is CqcRating.outstanding
+    [event] = audit_events(AuditAction.home_updated)
+    assert event.before == {"registered_beds": 12, "cqc_rating": "good"}
+    assert event.after == {"registered_beds": 14, "cqc_rating": "outstanding"}
+
+
+def test_a_home_cannot_take_another_homes_location_id(client, db, framework, signed_in_owner):
+    home = make_home(signed_in_owner.provider, cqc_location_id="1-111111111")
+    make_home(make_provider(), cqc_location_id="1-222222222")
+    db.session.commit()
+    response = client.post(
+        f"/homes/{home.id}/edit", data=home_form(framework, cqc_location_id="1-222222222")
+    )
+    assert "Another care home in the portal has this CQC location ID" in response.get_data(
+        as_text=True
+    )
+    db.session.refresh(home)
+    assert home.cqc_location_id == "1-111111111"
+    # Its own ID is no conflict.
+    response = client.post(
+        f"/homes/{home.id}/edit", data=home_form(framework, cqc_location_id="1-111111111")
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(("method", "suffix"), [("GET", ""), ("GET", "/edit"), ("POST", "/edit")])
+def test_another_providers_home_is_not_found(
+    client, db, framework, signed_in_owner, method, suffix
+):
+    theirs = make_home(make_provider(), name="Their Home", registered_beds=9)
+    db.session.commit()
+    response = client.open(f"/homes/{theirs.id}{suffix}", method=method, data=home_form(framework))
+    assert response.status_code == 404
+    assert "Their Home" not in response.get_data(as_text=True)
+    db.session.refresh(theirs)
+    assert (theirs.name, theirs.registered_beds) == ("Their Home", 9)
+    assert audit_events(AuditAction.home_updated) == []
+
+
+def test_an_unknown_home_is_not_found(client, signed_in_owner):
+    assert client.get("/homes/999999").status_code == 404
+
+
+HOME_ROUTES = [
+    ("GET", "/homes"),
+    ("GET", "/homes/add"),
+    ("POST", "/homes/add"),
+    ("GET", "/homes/{id}"),
+    ("GET", "/homes/{id}/edit"),
+    ("POST", "/homes/{id}/edit"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), HOME_ROUTES)
+def test_anonymous_people_are_sent_to_sign_in(client, db, method, path):
+    home = make_home()
+    db.session.commit()
+    response = client.open(path.format(id=home.id), method=method, data={})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/account/sign-in")
+
+
+@pytest.mark.parametrize("role", sorted(STAFF_ROLES))
+@pytest.mark.parametrize(("method", "path"), HOME_ROUTES)
+def test_staff_do_not_use_the_providers_home_pages(client, db, framework, role, method, path):
+    home = make_home()
+    staff = make_user(role)
+    db.session.commit()
+    sign_in(client, staff)
+    response = client.open(path.format(id=home.id), method=method, data=home_form(framework))
+    assert response.status_code == 403
+    assert count_homes(db) == 1
