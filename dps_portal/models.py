@@ -2,7 +2,7 @@
 
 from dps_portal.accounts.models import LoginFailure, User, UserToken
 from dps_portal.audit.models import AuditChainHead, AuditEvent
-from dps_portal.cqc.models import CqcLocation
+from dps_portal.cqc.models import CqcLocation, CqcRatingChange
 from dps_portal.documents.models import StoredDocument
 from dps_portal.framework.models import CareSetting, Category, District, Framework
 from dps_portal.notifications.models import Notification, OutboxEmail
@@ -36,6 +36,7 @@ __all__ = [
     "Category",
     "ClarificationRequest",
     "CqcLocation",
+    "CqcRatingChange",
     "DeclarationRequest",
     "District",
     "EvidenceItem",

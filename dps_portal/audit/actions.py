@@ -23,6 +23,9 @@ class AuditAction(enum.StrEnum):
     colleague_invited = "provider.colleague_invited"
     home_added = "home.added"
     home_updated = "home.updated"
+    # CQC imports.
+    cqc_imported = "cqc.imported"
+    cqc_rating_changed = "home.cqc_rating_changed"
     # Onboarding.
     application_started = "application.started"
     application_section_saved = "application.section_saved"

@@ -75,6 +75,8 @@ class CareHome(IdMixin, TimestampMixin, Base):
     registered_manager: Mapped[str] = mapped_column(String(200), default="")
     # False once the CQC shows the location deregistered: such a home cannot take placements.
     is_cqc_registered: Mapped[bool] = mapped_column(default=True)
+    # Set when a CQC import shows the home rated Inadequate: ineligible until an officer reviews.
+    cqc_review_required_since: Mapped[datetime | None]
 
     provider: Mapped[ProviderOrganisation] = relationship(back_populates="homes")
     district = relationship("District")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 87ee2867e3d7
+Revision ID: fa474166041f
 Revises:
-Create Date: 2026-11-22 17:05:50.951558
+Create Date: 2026-11-22 17:27:12.079687
 
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import dps_portal.core.models
 
 # revision identifiers, used by Alembic.
-revision = "87ee2867e3d7"
+revision = "fa474166041f"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -308,6 +308,11 @@ def upgrade():
         sa.Column("cqc_rating_on", sa.Date(), nullable=True),
         sa.Column("registered_manager", sa.String(length=200), nullable=False),
         sa.Column("is_cqc_registered", sa.Boolean(), nullable=False),
+        sa.Column(
+            "cqc_review_required_since",
+            dps_portal.core.models.UtcDateTime(timezone=True),
+            nullable=True,
+        ),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_at", dps_portal.core.models.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", dps_portal.core.models.UtcDateTime(timezone=True), nullable=False),
@@ -582,6 +587,53 @@ def upgrade():
             batch_op.f("ix_application_question_set_id"), ["question_set_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_application_state"), ["state"], unique=False)
+
+    op.create_table(
+        "cqc_rating_change",
+        sa.Column("care_home_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "previous_rating",
+            sa.Enum(
+                "outstanding",
+                "good",
+                "requires_improvement",
+                "inadequate",
+                "not_rated",
+                name="cqcrating",
+                native_enum=False,
+                length=40,
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "new_rating",
+            sa.Enum(
+                "outstanding",
+                "good",
+                "requires_improvement",
+                "inadequate",
+                "not_rated",
+                name="cqcrating",
+                native_enum=False,
+                length=40,
+            ),
+            nullable=True,
+        ),
+        sa.Column("published_on", sa.Date(), nullable=True),
+        sa.Column("imported_at", dps_portal.core.models.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("source_file", sa.String(length=255), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["care_home_id"],
+            ["care_home.id"],
+            name=op.f("fk_cqc_rating_change_care_home_id_care_home"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cqc_rating_change")),
+    )
+    with op.batch_alter_table("cqc_rating_change", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_cqc_rating_change_care_home_id"), ["care_home_id"], unique=False
+        )
 
     op.create_table(
         "outbox_email",
@@ -1032,6 +1084,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_outbox_email_attachment_id"))
 
     op.drop_table("outbox_email")
+    with op.batch_alter_table("cqc_rating_change", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cqc_rating_change_care_home_id"))
+
+    op.drop_table("cqc_rating_change")
     with op.batch_alter_table("application", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_application_state"))
         batch_op.drop_index(batch_op.f("ix_application_question_set_id"))

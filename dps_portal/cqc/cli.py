@@ -1,0 +1,40 @@
+"""`flask import-cqc PATH`: bring the CQC's published directory or ratings file into the portal."""
+
+import os
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from dps_portal.cqc.importer import CqcImportError, import_cqc_file
+from dps_portal.extensions import db
+
+
+@click.command("import-cqc")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_cqc_command(path: str) -> None:
+    """Import a CQC directory or ratings CSV, committing every thousand rows or so."""
+    try:
+        if sys.stdout.isatty():
+            summary = _import_with_bar(path)
+        else:
+            summary = import_cqc_file(path, after_batch=db.session.commit)
+        db.session.commit()
+    except CqcImportError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    for line in summary.lines():
+        click.echo(line)
+
+
+def _import_with_bar(path: str):
+    with click.progressbar(length=os.path.getsize(path), label="Importing") as bar:
+        done = 0
+
+        def advance(bytes_read: int) -> None:
+            nonlocal done
+            bar.update(bytes_read - done)
+            done = bytes_read
+
+        return import_cqc_file(path, progress=advance, after_batch=db.session.commit)

@@ -1,0 +1,141 @@
+"""Changes an import of CQC data makes: locations upserted, home ratings updated with their
+history, and an Inadequate rating flagged to the contracts officers. These flush, never commit."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from dps_portal.accounts.models import User
+from dps_portal.audit.actions import AuditAction
+from dps_portal.audit.operations import record_event
+from dps_portal.core.roles import Role
+from dps_portal.cqc.models import CqcLocation, CqcRatingChange
+from dps_portal.extensions import db
+from dps_portal.notifications.emails import portal_path
+from dps_portal.notifications.operations import notify_and_email
+from dps_portal.providers.models import CareHome, CqcRating
+
+
+@dataclass
+class LocationRecord:
+    """What one file said about one location."""
+
+    location_id: str
+    # CqcLocation column: value, only for the columns the file has.
+    details: dict[str, str] = field(default_factory=dict)
+    has_rating: bool = False
+    rating_label: str = ""
+    published_on: date | None = None
+
+
+@dataclass
+class BatchOutcome:
+    matched_home_ids: list[int] = field(default_factory=list)
+    ratings_changed: int = 0
+    homes_flagged: int = 0
+
+
+def rating_named(label: str) -> CqcRating | None:
+    """The rating the CQC's words name ("Not Rated", "Requires improvement"), if any."""
+    wanted = " ".join(label.split()).lower()
+    return next((rating for rating in CqcRating if rating.value.lower() == wanted), None)
+
+
+def apply_location_batch(
+    records: dict[str, LocationRecord], *, now: datetime, source_file: str
+) -> BatchOutcome:
+    """Upsert the batch's locations and bring the matching homes' ratings up to date."""
+    ids = list(records)
+    locations = {
+        location.location_id: location
+        for location in db.session.scalars(
+            select(CqcLocation).where(CqcLocation.location_id.in_(ids))
+        )
+    }
+    for location_id, record in records.items():
+        location = locations.get(location_id)
+        if location is None:
+            location = CqcLocation(location_id=location_id, name="")
+            db.session.add(location)
+        for name, value in record.details.items():
+            if getattr(location, name) != value:
+                setattr(location, name, value)
+        if record.has_rating:
+            location.overall_rating = record.rating_label[:40]
+            location.rating_published_on = record.published_on
+        location.imported_at = now
+    outcome = BatchOutcome()
+    homes = db.session.scalars(select(CareHome).where(CareHome.cqc_location_id.in_(ids)))
+    for home in homes:
+        outcome.matched_home_ids.append(home.id)
+        record = records[home.cqc_location_id]
+        rating = rating_named(record.rating_label) if record.has_rating else None
+        if rating is None:
+            continue
+        if update_home_rating(home, rating, record.published_on, now=now, source_file=source_file):
+            outcome.ratings_changed += 1
+            if rating is CqcRating.inadequate:
+                outcome.homes_flagged += 1
+    db.session.flush()
+    return outcome
+
+
+def update_home_rating(
+    home: CareHome, rating: CqcRating, published_on: date | None, *, now: datetime, source_file: str
+) -> bool:
+    """Give `home` the CQC's rating, kept in its history; False if it had it already."""
+    if home.cqc_rating is rating and home.cqc_rating_on == published_on:
+        return False
+    previous, previous_on = home.cqc_rating, home.cqc_rating_on
+    home.cqc_rating, home.cqc_rating_on = rating, published_on
+    db.session.add(
+        CqcRatingChange(
+            care_home_id=home.id,
+            previous_rating=previous,
+            new_rating=rating,
+            published_on=published_on,
+            imported_at=now,
+            source_file=source_file[:255],
+        )
+    )
+    record_event(
+        AuditAction.cqc_rating_changed,
+        subject=home,
+        before={"cqc_rating": previous.name if previous else None, "cqc_rating_on": previous_on},
+        after={"cqc_rating": rating.name, "cqc_rating_on": published_on, "source": source_file},
+    )
+    if rating is CqcRating.inadequate:
+        _flag_inadequate(home, now=now)
+    return True
+
+
+def _flag_inadequate(home: CareHome, *, now: datetime) -> None:
+    """An Inadequate home takes no placements until an officer has reviewed it."""
+    if home.cqc_review_required_since is None:
+        home.cqc_review_required_since = now
+    published = home.cqc_rating_on.isoformat() if home.cqc_rating_on else "undated"
+    title = f"CQC rated {home.name} Inadequate"
+    body = (
+        f"The CQC's published rating for {home.name} ({home.cqc_location_id}) is now "
+        "Inadequate. The home cannot take placements until a contracts officer has reviewed it."
+    )
+    link = portal_path("providers.show_provider", provider_id=home.provider_id)
+    for officer in active_officers():
+        notify_and_email(
+            officer,
+            title,
+            body,
+            link,
+            dedupe_key=f"cqc-inadequate:{home.id}:{published}:{officer.id}",
+        )
+
+
+def active_officers() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.contracts_officer, User.is_active)
+            .order_by(User.id)
+        )
+    )
