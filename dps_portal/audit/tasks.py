@@ -2,13 +2,9 @@
 
 from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import select
-
-from dps_portal.accounts.models import User
+from dps_portal.accounts.queries import active_users_with_role
 from dps_portal.audit.operations import ChainBreak, verify_chain
 from dps_portal.core.roles import Role
-from dps_portal.extensions import db
 from dps_portal.notifications.emails import portal_path
 from dps_portal.notifications.operations import notify_and_email
 from dps_portal.scheduler.registry import Job
@@ -23,14 +19,8 @@ def verify_audit_chain(now: datetime | None = None) -> dict:
 
 
 def _warn_administrators(chain_break: ChainBreak, events_checked: int) -> None:
-    administrators = db.session.scalars(
-        select(User).where(User.role == Role.administrator, User.is_active).order_by(User.id)
-    ).all()
-    endpoint = (
-        "audit.list_events"
-        if "audit.list_events" in current_app.view_functions
-        else "main.admin_home"
-    )
+    administrators = active_users_with_role(Role.administrator)
+    endpoint = "audit.list_events"
     where = f"{chain_break.sequence}:{chain_break.event_id}"
     for administrator in administrators:
         notify_and_email(

@@ -6,10 +6,9 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from dps_portal.accounts.models import User
+from dps_portal.accounts.queries import active_officers
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
-from dps_portal.core.roles import Role
 from dps_portal.cqc.models import CqcLocation, CqcRatingChange
 from dps_portal.extensions import db
 from dps_portal.notifications.emails import portal_path
@@ -129,13 +128,3 @@ def _flag_inadequate(home: CareHome, *, now: datetime) -> None:
             link,
             dedupe_key=f"cqc-inadequate:{home.id}:{published}:{officer.id}",
         )
-
-
-def active_officers() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role == Role.contracts_officer, User.is_active)
-            .order_by(User.id)
-        )
-    )

@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from dps_portal.accounts.models import User
+from dps_portal.accounts.queries import active_officers
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.money import to_money
-from dps_portal.core.roles import Role
 from dps_portal.documents.models import StoredDocument
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
@@ -589,7 +589,7 @@ def submit_application(application: Application, *, by) -> None:
         },
     )
     categories = ", ".join(chosen.category.name for chosen in application.categories)
-    for officer in _active_officers():
+    for officer in active_officers():
         notify_and_email(
             officer,
             f"New application {application.reference} from {application.provider.display_name}",
@@ -630,7 +630,7 @@ def withdraw_application(application: Application, *, by, reason: str) -> None:
         after={"state": application.state.name, "reason": application.withdrawal_reason},
     )
     if before_state in rules.AWAITING_DECISION:
-        for officer in _active_officers():
+        for officer in active_officers():
             notify_and_email(
                 officer,
                 f"Application {application.reference} withdrawn",
@@ -690,16 +690,6 @@ def respond_to_clarification(
             _officer_link(application),
             dedupe_key=f"clarification-answered:{clarification.id}",
         )
-
-
-def _active_officers() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role == Role.contracts_officer, User.is_active.is_(True))
-            .order_by(User.id)
-        )
-    )
 
 
 def _officer_link(application: Application) -> str:

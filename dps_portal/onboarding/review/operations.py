@@ -8,12 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from dps_portal.accounts.models import User
+from dps_portal.accounts.queries import active_officers, organisation_users
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.money import to_money
-from dps_portal.core.roles import Role
 from dps_portal.core.workingdays import add_working_days
 from dps_portal.documents.models import StoredDocument
 from dps_portal.documents.pdf import store_pdf
@@ -46,27 +46,6 @@ LABEL_MAX_LENGTH = 200
 
 
 # People to tell.
-
-
-def organisation_users(provider_id: int) -> list[User]:
-    """The provider's users who can sign in: everything about its applications goes to them."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.provider_id == provider_id, User.role == Role.provider, User.is_active)
-            .order_by(User.id)
-        )
-    )
-
-
-def active_officers() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role == Role.contracts_officer, User.is_active)
-            .order_by(User.id)
-        )
-    )
 
 
 def provider_application_path(application: Application) -> str:

@@ -4,12 +4,12 @@ and the person, so a second run sends nothing new and an extension gives a fresh
 
 from datetime import datetime
 
+from dps_portal.accounts.queries import active_officers, organisation_users
 from dps_portal.core import clock
 from dps_portal.notifications.emails import portal_path
 from dps_portal.notifications.operations import notify_and_email
 from dps_portal.onboarding import rules
 from dps_portal.onboarding.review import queries
-from dps_portal.onboarding.review.operations import active_officers, organisation_users
 from dps_portal.scheduler.registry import Job
 
 # A decision due within this many working days is "due soon" (red in the queue).

@@ -1,0 +1,28 @@
+"""Who to tell: the people of a role, or of an organisation, who can sign in."""
+
+from sqlalchemy import select
+
+from dps_portal.accounts.models import User
+from dps_portal.core.roles import Role
+from dps_portal.extensions import db
+
+
+def active_users_with_role(role: Role) -> list[User]:
+    return list(
+        db.session.scalars(select(User).where(User.role == role, User.is_active).order_by(User.id))
+    )
+
+
+def active_officers() -> list[User]:
+    return active_users_with_role(Role.contracts_officer)
+
+
+def organisation_users(provider_id: int) -> list[User]:
+    """The provider's users who can sign in: everything about its organisation goes to them."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.provider_id == provider_id, User.role == Role.provider, User.is_active)
+            .order_by(User.id)
+        )
+    )
