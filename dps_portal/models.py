@@ -2,6 +2,7 @@
 
 from dps_portal.accounts.models import LoginFailure, User, UserToken
 from dps_portal.audit.models import AuditChainHead, AuditEvent
+from dps_portal.contracts.models import Suspension, TermsAcceptance, TermsVersion
 from dps_portal.cqc.models import CqcLocation, CqcRatingChange
 from dps_portal.documents.models import StoredDocument
 from dps_portal.framework.models import CareSetting, Category, District, Framework
@@ -19,10 +20,21 @@ from dps_portal.onboarding.models import (
     SectionReview,
 )
 from dps_portal.providers.models import CareHome, EvidenceItem, ProviderOrganisation
+from dps_portal.quality.models import (
+    ActionResponse,
+    QualityReturn,
+    ReturnForm,
+    Visit,
+    VisitAction,
+    VisitAddendum,
+    VisitSection,
+    VisitTemplate,
+)
 from dps_portal.rates.models import RateCardEntry
 from dps_portal.scheduler.models import JobRun
 
 __all__ = [
+    "ActionResponse",
     "Admission",
     "AdmittedHome",
     "Answer",
@@ -46,10 +58,20 @@ __all__ = [
     "Notification",
     "OutboxEmail",
     "ProviderOrganisation",
+    "QualityReturn",
     "QuestionSet",
     "RateCardEntry",
+    "ReturnForm",
     "SectionReview",
     "StoredDocument",
+    "Suspension",
+    "TermsAcceptance",
+    "TermsVersion",
     "User",
     "UserToken",
+    "Visit",
+    "VisitAction",
+    "VisitAddendum",
+    "VisitSection",
+    "VisitTemplate",
 ]

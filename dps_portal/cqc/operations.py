@@ -113,6 +113,8 @@ def _flag_inadequate(home: CareHome, *, now: datetime) -> None:
     """An Inadequate home takes no placements until an officer has reviewed it."""
     if home.cqc_review_required_since is None:
         home.cqc_review_required_since = now
+    home.cqc_review_cleared_at = None
+    home.cqc_review_cleared_by_id = None
     published = home.cqc_rating_on.isoformat() if home.cqc_rating_on else "undated"
     title = f"CQC rated {home.name} Inadequate"
     body = (

@@ -2,7 +2,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy import ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dps_portal.core.models import Base, IdMixin, TimestampMixin, enum_type
@@ -77,6 +77,11 @@ class CareHome(IdMixin, TimestampMixin, Base):
     is_cqc_registered: Mapped[bool] = mapped_column(default=True)
     # Set when a CQC import shows the home rated Inadequate: ineligible until an officer reviews.
     cqc_review_required_since: Mapped[datetime | None]
+    # An officer's review of an Inadequate rating that let the home take placements again
+    # (a newer Inadequate rating clears it).
+    cqc_review_cleared_at: Mapped[datetime | None]
+    cqc_review_cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    cqc_review_note: Mapped[str] = mapped_column(Text, default="")
 
     provider: Mapped[ProviderOrganisation] = relationship(back_populates="homes")
     district = relationship("District")

@@ -1,0 +1,1 @@
+"""The contract gate: terms and conditions, suspensions, and eligibility for placements."""

@@ -1,0 +1,1 @@
+"""Quality monitoring: visits, their records, reports and action plans, and quarterly returns."""
