@@ -108,12 +108,19 @@ def _register_blueprints(app: Flask) -> None:
     from dps_portal.accounts.blueprint import bp as accounts
     from dps_portal.admin.blueprint import bp as admin
     from dps_portal.audit.blueprint import bp as audit
+    from dps_portal.contracts.blueprint import bp as contracts
+    from dps_portal.contracts.terms.blueprint import bp as terms
+    from dps_portal.cqc.blueprint import bp as cqc
     from dps_portal.documents.blueprint import bp as documents
     from dps_portal.main.blueprint import bp as main
     from dps_portal.notifications.blueprint import bp as notifications
     from dps_portal.onboarding.blueprint import bp as onboarding
     from dps_portal.onboarding.review.blueprint import bp as review
     from dps_portal.providers.blueprint import bp as providers
+    from dps_portal.providers.evidence.blueprint import bp as evidence
+    from dps_portal.quality.actions.blueprint import bp as actions
+    from dps_portal.quality.blueprint import bp as quality
+    from dps_portal.quality.returns.blueprint import bp as returns
     from dps_portal.scheduler.blueprint import bp as scheduler
 
     for blueprint in (
@@ -127,5 +134,12 @@ def _register_blueprints(app: Flask) -> None:
         providers,
         onboarding,
         review,
+        terms,
+        contracts,
+        quality,
+        actions,
+        returns,
+        evidence,
+        cqc,
     ):
         app.register_blueprint(blueprint)

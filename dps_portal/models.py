@@ -3,7 +3,7 @@
 from dps_portal.accounts.models import LoginFailure, User, UserToken
 from dps_portal.audit.models import AuditChainHead, AuditEvent
 from dps_portal.contracts.models import Suspension, TermsAcceptance, TermsVersion
-from dps_portal.cqc.models import CqcLocation, CqcRatingChange
+from dps_portal.cqc.models import CqcImport, CqcLocation, CqcRatingChange
 from dps_portal.documents.models import StoredDocument
 from dps_portal.framework.models import CareSetting, Category, District, Framework
 from dps_portal.notifications.models import Notification, OutboxEmail
@@ -47,6 +47,7 @@ __all__ = [
     "CareSetting",
     "Category",
     "ClarificationRequest",
+    "CqcImport",
     "CqcLocation",
     "CqcRatingChange",
     "DeclarationRequest",

@@ -26,6 +26,9 @@ class AuditAction(enum.StrEnum):
     # CQC imports.
     cqc_imported = "cqc.imported"
     cqc_rating_changed = "home.cqc_rating_changed"
+    cqc_import_uploaded = "cqc.import_uploaded"
+    cqc_import_failed = "cqc.import_failed"
+    cqc_review_kept_out = "home.cqc_review_kept_out"
     # Onboarding.
     application_started = "application.started"
     application_section_saved = "application.section_saved"

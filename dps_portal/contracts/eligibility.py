@@ -73,7 +73,7 @@ def eligibility(home: CareHome, category: Category, today: date | None = None) -
         reasons.append(
             Reason(Barrier.no_initial_visit, "No satisfactory initial quality-monitoring visit")
         )
-    terms_reason, terms_warning = _terms(provider, category.framework_id, today)
+    terms_reason, terms_warning = terms_standing(provider, category.framework_id, today)
     if terms_reason:
         reasons.append(terms_reason)
     if terms_warning:
@@ -224,7 +224,7 @@ def _not_admitted_text(provider: ProviderOrganisation, category: Category) -> st
     return f"Home not put forward for {category.name}"
 
 
-def _terms(
+def terms_standing(
     provider: ProviderOrganisation, framework_id: int, today: date
 ) -> tuple[Reason | None, str | None]:
     """A provider must have accepted the current version; one that accepted an earlier

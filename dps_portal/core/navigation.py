@@ -15,6 +15,9 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
         ("providers.show_organisation", "Organisation"),
         ("providers.list_homes", "Care homes"),
         ("onboarding.list_applications", "Applications"),
+        ("actions.list_visits", "Quality visits"),
+        ("returns.list_returns", "Quality returns"),
+        ("terms.show_terms", "Contract"),
         ("documents.list_documents", "Documents"),
         ("notifications.list_notifications", "Notifications"),
     ],
@@ -22,11 +25,18 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
         ("main.officer_home", "Home"),
         ("review.list_applications", "Applications"),
         ("providers.list_providers", "Providers"),
+        ("contracts.list_eligibility", "Eligibility"),
+        ("terms.list_terms", "Terms"),
+        ("cqc.list_imports", "CQC ratings"),
         ("notifications.list_notifications", "Notifications"),
     ],
     Role.quality_monitor: [
         ("main.monitor_home", "Home"),
+        ("quality.list_visits", "Visits"),
+        ("actions.list_actions", "Actions"),
+        ("returns.review_returns", "Returns"),
         ("providers.list_providers", "Providers"),
+        ("contracts.list_eligibility", "Eligibility"),
         ("notifications.list_notifications", "Notifications"),
     ],
     Role.administrator: [
@@ -50,6 +60,11 @@ def navigation() -> list[dict]:
         href = url_for(endpoint)
         current = request.endpoint == endpoint or request.path.startswith(href.rstrip("/") + "/")
         items.append({"href": href, "text": text, "active": current})
+    # Only the closest match is current: /quality/actions is "Actions", not also "Home" at /quality.
+    current_items = [item for item in items if item["active"]]
+    closest = max(current_items, key=lambda item: len(item["href"]), default=None)
+    for item in items:
+        item["active"] = item is closest
     return items
 
 

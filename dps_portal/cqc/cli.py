@@ -14,9 +14,10 @@ from dps_portal.extensions import db
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def import_cqc_command(path: str) -> None:
-    """Import a CQC directory or ratings CSV, committing every thousand rows or so."""
+    """Import a CQC directory or ratings file (CSV or .ods), committing every thousand rows
+    or so. A progress bar shows on a terminal (on stderr, so the summary can be piped)."""
     try:
-        if sys.stdout.isatty():
+        if sys.stderr.isatty():
             summary = _import_with_bar(path)
         else:
             summary = import_cqc_file(path, after_batch=db.session.commit)
@@ -29,7 +30,7 @@ def import_cqc_command(path: str) -> None:
 
 
 def _import_with_bar(path: str):
-    with click.progressbar(length=os.path.getsize(path), label="Importing") as bar:
+    with click.progressbar(length=os.path.getsize(path), label="Importing", file=sys.stderr) as bar:
         done = 0
 
         def advance(bytes_read: int) -> None:

@@ -1,7 +1,9 @@
+import enum
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dps_portal.core import clock
 from dps_portal.core.models import Base, IdMixin, enum_type, foreign_key
@@ -40,3 +42,66 @@ class CqcRatingChange(IdMixin, Base):
     imported_at: Mapped[datetime] = mapped_column(default=clock.now)
     # The name of the file the change came from, as given to the import command.
     source_file: Mapped[str] = mapped_column(String(255), default="")
+
+
+class CqcImportState(enum.Enum):
+    queued = "Queued"
+    running = "Running"
+    finished = "Finished"
+    failed = "Failed"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+class CqcImport(IdMixin, Base):
+    """A CQC file an officer uploaded, imported in the background: its progress while it
+    runs, then its summary (or why it failed)."""
+
+    __tablename__ = "cqc_import"
+    __table_args__ = (
+        CheckConstraint(
+            "(state IN ('finished', 'failed')) = (finished_at IS NOT NULL)",
+            name="finished_at_set_when_done",
+        ),
+    )
+
+    state: Mapped[CqcImportState] = mapped_column(
+        enum_type(CqcImportState), default=CqcImportState.queued, index=True
+    )
+    original_filename: Mapped[str] = mapped_column(String(255))
+    # "csv" or "ods", from the content.
+    file_format: Mapped[str] = mapped_column(String(10))
+    # The file's name in the CQC import folder (random; never the uploader's name).
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    layout: Mapped[str] = mapped_column(String(20), default="")
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_read: Mapped[int] = mapped_column(Integer, default=0)
+    homes_matched: Mapped[int] = mapped_column(Integer, default=0)
+    ratings_changed: Mapped[int] = mapped_column(Integer, default=0)
+    homes_flagged: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[Any] = mapped_column(JSON, nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    started_at: Mapped[datetime | None]
+    # When the runner last saved progress: a running import silent for long was interrupted.
+    progress_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    uploaded_by = relationship("User")
+
+    @property
+    def is_done(self) -> bool:
+        return self.state in (CqcImportState.finished, CqcImportState.failed)
+
+    @property
+    def percent_read(self) -> int:
+        if self.state is CqcImportState.finished:
+            return 100
+        if not self.size_bytes:
+            return 0
+        return min(100, self.bytes_read * 100 // self.size_bytes)

@@ -1,19 +1,31 @@
 """Changes an import of CQC data makes: locations upserted, home ratings updated with their
 history, and an Inadequate rating flagged to the contracts officers. These flush, never commit."""
 
+import hashlib
+import os
+import re
+import secrets
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
 
+from flask import current_app
 from sqlalchemy import select
 
 from dps_portal.accounts.queries import active_officers
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
-from dps_portal.cqc.models import CqcLocation, CqcRatingChange
+from dps_portal.core import clock
+from dps_portal.core.errors import OperationRefused
+from dps_portal.cqc.models import CqcImport, CqcImportState, CqcLocation, CqcRatingChange
 from dps_portal.extensions import db
 from dps_portal.notifications.emails import portal_path
 from dps_portal.notifications.operations import notify_and_email
 from dps_portal.providers.models import CareHome, CqcRating
+
+_CHUNK = 64 * 1024
 
 
 @dataclass
@@ -121,7 +133,7 @@ def _flag_inadequate(home: CareHome, *, now: datetime) -> None:
         f"The CQC's published rating for {home.name} ({home.cqc_location_id}) is now "
         "Inadequate. The home cannot take placements until a contracts officer has reviewed it."
     )
-    link = portal_path("providers.show_provider", provider_id=home.provider_id)
+    link = portal_path("cqc.review_home", home_id=home.id)
     for officer in active_officers():
         notify_and_email(
             officer,
@@ -130,3 +142,117 @@ def _flag_inadequate(home: CareHome, *, now: datetime) -> None:
             link,
             dedupe_key=f"cqc-inadequate:{home.id}:{published}:{officer.id}",
         )
+
+
+# Officers' uploads and reviews.
+
+
+def import_folder() -> Path:
+    """Where uploaded CQC files wait for their import: CQC_IMPORT_FOLDER, or a folder beside
+    the document store (in the instance folder unless configured otherwise); never static."""
+    configured = current_app.config.get("CQC_IMPORT_FOLDER")
+    folder = Path(configured or Path(current_app.config["DOCUMENT_STORE"]).parent / "cqc-imports")
+    folder = folder.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def import_file_path(cqc_import: CqcImport) -> Path:
+    return import_folder() / cqc_import.stored_name
+
+
+def queue_import(stream: BinaryIO, *, original_filename: str, file_format: str, by) -> CqcImport:
+    """Keep an uploaded CQC file and queue its import (run in the background)."""
+    folder = import_folder()
+    stored_name = f"{secrets.token_hex(20)}.{file_format}"
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".incoming-", suffix=".part")
+    digest, size = hashlib.sha256(), 0
+    try:
+        with os.fdopen(handle, "wb") as target:
+            stream.seek(0)
+            while chunk := stream.read(_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                target.write(chunk)
+        os.replace(temporary, folder / stored_name)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    cqc_import = CqcImport(
+        state=CqcImportState.queued,
+        # Some browsers send the whole path the file came from; only its name is kept.
+        original_filename=re.split(r"[\\/]", original_filename)[-1][:255] or "cqc-file",
+        file_format=file_format,
+        stored_name=stored_name,
+        size_bytes=size,
+        sha256=digest.hexdigest(),
+        uploaded_by_id=by.id,
+    )
+    db.session.add(cqc_import)
+    db.session.flush()
+    record_event(
+        AuditAction.cqc_import_uploaded,
+        actor=by,
+        subject=cqc_import,
+        after={
+            "original_filename": cqc_import.original_filename,
+            "file_format": file_format,
+            "size_bytes": size,
+            "sha256": cqc_import.sha256,
+        },
+    )
+    return cqc_import
+
+
+def _review_state(home: CareHome) -> dict:
+    return {
+        "cqc_rating": home.cqc_rating.name if home.cqc_rating else None,
+        "cqc_review_required_since": home.cqc_review_required_since,
+        "cqc_review_cleared_at": home.cqc_review_cleared_at,
+        "cqc_review_cleared_by_id": home.cqc_review_cleared_by_id,
+        "cqc_review_note": home.cqc_review_note,
+    }
+
+
+def _check_reviewable(home: CareHome) -> None:
+    if home.cqc_review_required_since is None:
+        raise OperationRefused(f"{home.name} is not waiting for a review of its CQC rating.")
+
+
+def allow_placements(home: CareHome, *, note: str, by) -> None:
+    """The officer has reviewed the Inadequate rating and lets the home keep taking
+    placements: the rating no longer counts against it (until a new import flags it again)."""
+    _check_reviewable(home)
+    before = _review_state(home)
+    now = clock.now()
+    home.cqc_review_required_since = None
+    home.cqc_review_cleared_at = now
+    home.cqc_review_cleared_by_id = by.id
+    home.cqc_review_note = note
+    db.session.flush()
+    record_event(
+        AuditAction.cqc_review_cleared,
+        actor=by,
+        subject=home,
+        before=before,
+        after=_review_state(home),
+    )
+
+
+def keep_out(home: CareHome, *, note: str, by) -> None:
+    """The officer has reviewed the Inadequate rating and keeps the home out: the review is
+    done, the rating still counts (not cleared), and the officer goes on to suspend it."""
+    _check_reviewable(home)
+    before = _review_state(home)
+    home.cqc_review_required_since = None
+    home.cqc_review_cleared_at = None
+    home.cqc_review_cleared_by_id = None
+    home.cqc_review_note = note
+    db.session.flush()
+    record_event(
+        AuditAction.cqc_review_kept_out,
+        actor=by,
+        subject=home,
+        before=before,
+        after={**_review_state(home), "reviewed_by_id": by.id},
+    )

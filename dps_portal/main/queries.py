@@ -51,3 +51,30 @@ def admin_summary() -> AdminSummary:
             select(func.count(OutboxEmail.id)).where(OutboxEmail.state == OutboxState.queued)
         ),
     )
+
+
+def quality_actions_to_answer(provider_id: int) -> int:
+    """The provider's quality actions waiting for its response."""
+    from dps_portal.quality.actions.queries import actions_to_answer
+
+    return actions_to_answer(provider_id)
+
+
+def actions_waiting_for_verification() -> int:
+    from dps_portal.quality.actions.queries import actions_awaiting_verification
+
+    return actions_awaiting_verification()
+
+
+def suspension_recommendations_waiting() -> int:
+    """Monitors' recommendations waiting for a contracts officer to confirm or decline."""
+    from dps_portal.contracts.queries import recommendations_waiting
+
+    return recommendations_waiting()
+
+
+def monitor_visit_counts(user, today):
+    """The monitor's visits this week, the overdue visits, and the monitor's drafts."""
+    from dps_portal.quality.queries import monitor_counts
+
+    return monitor_counts(user, today)

@@ -3,8 +3,11 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from dps_portal.contracts.terms.queries import terms_to_accept
+from dps_portal.core import clock
 from dps_portal.core.access import public, role_required
 from dps_portal.core.roles import Role
+from dps_portal.cqc.queries import reviews_waiting as cqc_reviews_waiting
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
 from dps_portal.main import queries
@@ -56,17 +59,29 @@ def provider_home():
         organisation=current_user.provider,
         homes=homes,
         readiness=readiness(current_user.provider, homes),
+        quality_actions_to_answer=queries.quality_actions_to_answer(current_user.provider_id),
+        terms_to_accept=terms_to_accept(current_user.provider, clock.today_uk()),
     )
 
 
 @role_required(Role.contracts_officer)
 def officer_home():
-    return render_template("main/officer_home.html", summary=queries.market_summary())
+    return render_template(
+        "main/officer_home.html",
+        summary=queries.market_summary(),
+        suspension_recommendations=queries.suspension_recommendations_waiting(),
+        cqc_reviews=cqc_reviews_waiting(),
+    )
 
 
 @role_required(Role.quality_monitor)
 def monitor_home():
-    return render_template("main/monitor_home.html", summary=queries.market_summary())
+    return render_template(
+        "main/monitor_home.html",
+        summary=queries.market_summary(),
+        actions_waiting=queries.actions_waiting_for_verification(),
+        visit_counts=queries.monitor_visit_counts(current_user, clock.today_uk()),
+    )
 
 
 @role_required(Role.administrator)

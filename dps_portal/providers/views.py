@@ -1,6 +1,8 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from dps_portal.contracts.eligibility import home_eligibility
+from dps_portal.contracts.queries import provider_advice, suspension_groups, suspension_status
 from dps_portal.core.access import role_required, staff_only
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
@@ -147,7 +149,14 @@ def add_home():
 @role_required(Role.provider)
 def show_home(home_id: int):
     home = queries.own_row_or_404(CareHome, home_id)
-    return render_template("providers/home.html", home=home, gaps=home_gaps(home))
+    eligibility = home_eligibility(home)
+    return render_template(
+        "providers/home.html",
+        home=home,
+        gaps=home_gaps(home),
+        eligibility=eligibility,
+        advice=provider_advice(eligibility),
+    )
 
 
 @role_required(Role.provider)
@@ -189,4 +198,7 @@ def show_provider(provider_id: int):
         "providers/provider.html",
         provider=provider,
         users=queries.users_of(provider),
+        eligibility={home.id: home_eligibility(home) for home in provider.homes},
+        suspensions=suspension_groups(provider_id=provider.id),
+        suspension_status=suspension_status,
     )

@@ -12,6 +12,12 @@ TASK_MODULES = [
     "dps_portal.scheduler.tasks",
     "dps_portal.documents.tasks",
     "dps_portal.onboarding.review.tasks",
+    "dps_portal.contracts.terms.tasks",
+    "dps_portal.quality.tasks",
+    "dps_portal.quality.actions.tasks",
+    "dps_portal.quality.returns.tasks",
+    "dps_portal.providers.evidence.tasks",
+    "dps_portal.cqc.tasks",
 ]
 
 TRIGGERS = ("interval", "cron")

@@ -577,24 +577,35 @@ def upgrade():
             batch_op.f("ix_action_response_action_id"), ["action_id"], unique=False
         )
 
-    with op.batch_alter_table("care_home", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "cqc_review_cleared_at",
-                dps_portal.core.models.UtcDateTime(timezone=True),
-                nullable=True,
-            )
+    # Plain ADD COLUMN, not batch mode: on SQLite batch mode copies care_home and drops the
+    # old table, which fails once other tables' rows refer to it.
+    op.add_column(
+        "care_home",
+        sa.Column(
+            "cqc_review_cleared_at",
+            dps_portal.core.models.UtcDateTime(timezone=True),
+            nullable=True,
+        ),
+    )
+    if op.get_context().dialect.name == "sqlite":
+        # SQLite cannot add a constraint to a table, but takes one inline with the column.
+        op.execute(
+            "ALTER TABLE care_home ADD COLUMN cqc_review_cleared_by_id INTEGER "
+            "CONSTRAINT fk_care_home_cqc_review_cleared_by_id_user_account "
+            "REFERENCES user_account (id)"
         )
-        batch_op.add_column(sa.Column("cqc_review_cleared_by_id", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("cqc_review_note", sa.Text(), nullable=False, server_default="")
-        )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_care_home_cqc_review_cleared_by_id_user_account"),
+    else:
+        op.add_column("care_home", sa.Column("cqc_review_cleared_by_id", sa.Integer()))
+        op.create_foreign_key(
+            op.f("fk_care_home_cqc_review_cleared_by_id_user_account"),
+            "care_home",
             "user_account",
             ["cqc_review_cleared_by_id"],
             ["id"],
         )
+    op.add_column(
+        "care_home", sa.Column("cqc_review_note", sa.Text(), nullable=False, server_default="")
+    )
 
     # ### end Alembic commands ###
 

@@ -280,11 +280,31 @@ def test_a_missing_column_is_named(db, tmp_path):
         run_import(db, path)
 
 
-def test_an_ods_file_is_refused_with_what_to_do(db, tmp_path):
-    path = tmp_path / "ratings.ods"
-    path.write_bytes(b"PK\x03\x04")
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("ratings.ods", b"PK\x03\x04", "is not a CSV file or an OpenDocument spreadsheet"),
+        ("ratings.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "is not a CSV file or an"),
+        ("ratings.csv", b"", "is empty"),
+    ],
+)
+def test_what_is_not_a_spreadsheet_is_refused_by_its_content(db, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
 
-    with pytest.raises(CqcImportError, match="save the sheet as CSV"):
+    with pytest.raises(CqcImportError, match=message):
+        run_import(db, path)
+
+
+def test_a_zip_that_is_not_an_ods_is_refused(db, tmp_path):
+    import zipfile
+
+    path = tmp_path / "ratings.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", "<x/>")
+
+    with pytest.raises(CqcImportError, match="is not a CSV file or an OpenDocument spreadsheet"):
         run_import(db, path)
 
 

@@ -49,6 +49,13 @@ def test_every_feature_job_is_registered_once():
         "remove_abandoned_document_files",
         "remind_decisions_due",
         "remind_declarations_overdue",
+        "remind_terms_to_accept",
+        "remind_visits_due",
+        "remind_actions_due",
+        "open_quarterly_returns",
+        "remind_returns",
+        "remind_evidence_expiring",
+        "run_queued_cqc_imports",
     ]
     assert get_job("verify_audit_chain").schedule_text == "Every day at 2:30am (UK time)"
     assert get_job("deliver_outbox").schedule_text == "Every minute"

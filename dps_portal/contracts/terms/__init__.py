@@ -1,0 +1,2 @@
+"""Terms and conditions: versions the contracts officers publish, and the provider's signed
+acceptance with its Provider Agreement."""

@@ -1,0 +1,175 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from dps_portal.accounts.passwords import verify_password
+from dps_portal.contracts.models import TermsVersion
+from dps_portal.contracts.terms import operations, queries
+from dps_portal.contracts.terms.forms import AcceptTermsForm, PublishTermsForm
+from dps_portal.core import clock
+from dps_portal.core.access import role_required, staff_only
+from dps_portal.core.errors import OperationRefused
+from dps_portal.core.roles import Role
+from dps_portal.extensions import db
+from dps_portal.framework.models import Framework, current_framework
+from dps_portal.providers.queries import own_organisation, users_of
+
+officers_only = role_required(Role.contracts_officer)
+providers_only = role_required(Role.provider)
+
+
+def _framework_or_404() -> Framework:
+    framework = current_framework()
+    if framework is None:
+        abort(404)
+    return framework
+
+
+def _version_or_404(terms_version_id: int) -> TermsVersion:
+    """A version of the framework the portal runs."""
+    terms = db.session.get(TermsVersion, terms_version_id)
+    framework = current_framework()
+    if terms is None or framework is None or terms.framework_id != framework.id:
+        abort(404)
+    return terms
+
+
+# Contracts officers.
+
+
+@officers_only
+def list_terms():
+    framework = current_framework()
+    return render_template(
+        "contracts/terms/list_terms.html",
+        rows=queries.version_rows(framework) if framework else [],
+        current=queries.current_terms(framework.id, clock.today_uk()) if framework else None,
+        today=clock.today_uk(),
+    )
+
+
+@officers_only
+def publish_terms():
+    framework = _framework_or_404()
+    form = PublishTermsForm()
+    if form.validate_on_submit():
+        try:
+            terms = operations.publish_terms(
+                framework,
+                title=form.title.data,
+                summary=form.summary.data,
+                body=form.body.data,
+                effective_on=form.effective_on.data,
+                accept_by=form.accept_by.data,
+                by=current_user,
+            )
+        except OperationRefused as refusal:
+            db.session.rollback()
+            form.effective_on.errors = [*form.effective_on.errors, str(refusal)]
+        else:
+            db.session.commit()
+            flash(
+                f"Version {terms.version} has been published. Admitted providers have been told "
+                f"to accept it by {clock.format_date(terms.accept_by)}.",
+                "success",
+            )
+            return redirect(url_for("terms.show_version", terms_version_id=terms.id))
+    return render_template(
+        "contracts/terms/publish_terms.html",
+        form=form,
+        version=queries.next_version_number(framework),
+        latest=queries.newest_version(framework.id),
+    )
+
+
+@staff_only
+def show_version(terms_version_id: int):
+    terms = _version_or_404(terms_version_id)
+    row = queries.version_row(terms, queries.admitted_providers(terms.framework_id))
+    return render_template(
+        "contracts/terms/show_version.html",
+        terms=terms,
+        row=row,
+        today=clock.today_uk(),
+    )
+
+
+# Providers.
+
+
+@providers_only
+def show_terms():
+    organisation = own_organisation()
+    framework = current_framework()
+    standing = (
+        queries.provider_terms(organisation, framework, clock.today_uk()) if framework else None
+    )
+    return render_template(
+        "contracts/terms/show_terms.html",
+        organisation=organisation,
+        standing=standing,
+        can_accept=current_user.can_manage_organisation,
+        today=clock.today_uk(),
+    )
+
+
+@providers_only
+def accept_terms(terms_version_id: int):
+    terms = _version_or_404(terms_version_id)
+    organisation = own_organisation()
+    can_accept = current_user.can_manage_organisation
+    if request.method == "POST" and not can_accept:
+        abort(403)
+    acceptance = queries.acceptance_of(organisation, terms)
+    if acceptance is not None:
+        flash(
+            f"{organisation.display_name} has already accepted {terms.label}: "
+            f"{acceptance.signatory_name} accepted them on "
+            f"{clock.format_date(acceptance.accepted_at)}."
+        )
+        return redirect(url_for("terms.show_terms"))
+    current = queries.current_terms(terms.framework_id, clock.today_uk())
+    if current is not None and terms.version < current.version:
+        flash(f"{terms.label.capitalize()} have been replaced: accept {current.label} instead.")
+        return redirect(url_for("terms.show_terms"))
+    form = AcceptTermsForm()
+    form.confirm.label.text = (
+        f"I confirm I am authorised to sign for {organisation.display_name} and accept these terms"
+    )
+    if request.method == "GET" and not form.signatory_name.data:
+        form.signatory_name.data = current_user.full_name
+    if can_accept and form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.password.data):
+            form.password.errors = [
+                *form.password.errors,
+                "The password is not right: enter the password you use to sign in",
+            ]
+        else:
+            try:
+                operations.accept_terms(
+                    organisation,
+                    terms,
+                    by=current_user,
+                    signatory_name=form.signatory_name.data,
+                    signatory_role=form.signatory_role.data,
+                    ip_address=request.remote_addr or "",
+                )
+            except OperationRefused as refusal:
+                db.session.rollback()
+                flash(str(refusal))
+                return redirect(url_for("terms.show_terms"))
+            db.session.commit()
+            flash(
+                f"You have accepted {terms.label} for {organisation.display_name}. "
+                "The signed Provider Agreement is below and in your documents.",
+                "success",
+            )
+            return redirect(url_for("terms.show_terms"))
+    return render_template(
+        "contracts/terms/accept_terms.html",
+        terms=terms,
+        organisation=organisation,
+        form=form,
+        can_accept=can_accept,
+        managers=[user for user in users_of(organisation) if user.can_manage_organisation],
+        today=clock.today_uk(),
+    )

@@ -1,0 +1,1 @@
+"""Dated evidence a provider keeps current: insurance renewed before it lapses."""

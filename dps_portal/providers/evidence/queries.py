@@ -1,0 +1,111 @@
+"""Reads for the evidence pages and the reminders. Whether an item has expired, and what that
+means for placements, is the contract gate's to say (dps_portal/contracts/eligibility.py)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from dps_portal.contracts.eligibility import Barrier, home_eligibility
+from dps_portal.extensions import db
+from dps_portal.framework.models import current_framework
+from dps_portal.onboarding.models import AdmittedHome, Application
+from dps_portal.onboarding.question_sets import current_question_set, definition_of
+from dps_portal.providers.models import CareHome, EvidenceItem
+
+# Evidence expiring within this many days is "expiring" (the gate warns from the same day).
+EXPIRING_WITHIN_DAYS = 30
+
+
+def current_items(provider_id: int) -> list[EvidenceItem]:
+    """The provider's evidence not replaced by a newer item, soonest to expire first."""
+    return list(
+        db.session.scalars(
+            select(EvidenceItem)
+            .where(EvidenceItem.provider_id == provider_id, EvidenceItem.replaced_at.is_(None))
+            .order_by(EvidenceItem.expires_on, EvidenceItem.label, EvidenceItem.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ExpiryTag:
+    text: str
+    colour: str
+
+
+def expiry_tag(item: EvidenceItem, today: date) -> ExpiryTag | None:
+    """'Expired' (red) or 'Expires in 12 days' (yellow) within 30 days; None otherwise."""
+    if item.expires_on is None:
+        return None
+    days_left = (item.expires_on - today).days
+    if days_left < 0:
+        return ExpiryTag("Expired", "red")
+    if days_left > EXPIRING_WITHIN_DAYS:
+        return None
+    if days_left == 0:
+        return ExpiryTag("Expires today", "yellow")
+    return ExpiryTag(f"Expires in {days_left} day{'' if days_left == 1 else 's'}", "yellow")
+
+
+def minimum_for(item: EvidenceItem) -> Decimal | None:
+    """The least cover the council accepts for this kind of insurance: the minimum of the
+    selection questionnaire's question that made it (or of the current questionnaire)."""
+    question_set = None
+    if item.source_application_id is not None:
+        application = db.session.get(Application, item.source_application_id)
+        question_set = application.question_set if application else None
+    if question_set is None:
+        framework = current_framework()
+        question_set = current_question_set(framework) if framework else None
+    if question_set is None:
+        return None
+    for _section, question in definition_of(question_set).questions():
+        if question.evidence_kind == item.kind and question.minimum is not None:
+            return question.minimum
+    return None
+
+
+def has_amount(item: EvidenceItem) -> bool:
+    """Whether the kind of evidence states an amount (insurance cover)."""
+    return item.amount is not None or minimum_for(item) is not None
+
+
+def homes_stopped_by(item: EvidenceItem, today: date) -> list[CareHome]:
+    """The admitted homes the gate now keeps from placements because this item expired."""
+    query = (
+        select(CareHome)
+        .join(AdmittedHome, AdmittedHome.care_home_id == CareHome.id)
+        .where(CareHome.provider_id == item.provider_id)
+        .distinct()
+        .order_by(CareHome.name, CareHome.id)
+    )
+    if item.care_home_id is not None:
+        query = query.where(CareHome.id == item.care_home_id)
+    stopped = []
+    for home in db.session.scalars(query):
+        reasons = [
+            reason
+            for result in home_eligibility(home, today)
+            for reason in result.reasons
+            if reason.barrier is Barrier.evidence_expired and reason.text.startswith(item.label)
+        ]
+        if reasons:
+            stopped.append(home)
+    return stopped
+
+
+def items_to_remind(today: date) -> list[EvidenceItem]:
+    """Current items expiring within 30 days or already expired."""
+    return list(
+        db.session.scalars(
+            select(EvidenceItem)
+            .where(
+                EvidenceItem.replaced_at.is_(None),
+                EvidenceItem.expires_on.is_not(None),
+                EvidenceItem.expires_on <= today + timedelta(days=EXPIRING_WITHIN_DAYS),
+            )
+            .order_by(EvidenceItem.expires_on, EvidenceItem.id)
+        )
+    )

@@ -1,0 +1,182 @@
+"""What the action-plan pages, the dashboards and the reminder jobs read.
+
+A provider's reads start from its own organisation and see a visit only as
+`Visit.is_visible_to_provider` allows (here as SQL: announced, or finalised). An action plan
+is live once its visit is finalised; before that it is the monitor's draft."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from dps_portal.documents.models import StoredDocument
+from dps_portal.extensions import db
+from dps_portal.quality.models import ActionState, Visit, VisitAction, VisitState
+
+# Filters of the monitors' list: key -> label.
+ACTION_VIEWS = {
+    "live": "Waiting for verification or open",
+    "awaiting_verification": "Waiting for verification",
+    "open": "Open",
+    "closed": "Closed",
+}
+
+# The kind of stored document a response's evidence is.
+EVIDENCE_KIND = "action_evidence"
+
+# Open actions due within this many days bring a reminder.
+DUE_SOON_DAYS = 7
+
+
+def visible_to_provider(provider_id: int) -> Select:
+    """The provider's visits it may see: announced ones from the start, unannounced ones once
+    finalised. The same rule as Visit.is_visible_to_provider."""
+    return select(Visit).where(
+        Visit.provider_id == provider_id,
+        or_(Visit.is_announced.is_(True), Visit.state == VisitState.finalised),
+    )
+
+
+def visible_visit(provider_id: int, visit_id: int) -> Visit | None:
+    return db.session.scalars(visible_to_provider(provider_id).where(Visit.id == visit_id)).first()
+
+
+def live_actions() -> Select:
+    """Actions of finalised visits: the plans the provider has been given."""
+    return (
+        select(VisitAction)
+        .join(VisitAction.visit)
+        .where(Visit.state == VisitState.finalised)
+        .options(selectinload(VisitAction.visit).selectinload(Visit.care_home))
+    )
+
+
+def provider_action(provider_id: int, action_id: int) -> VisitAction | None:
+    """One live action of the provider's own organisation (None for anyone else's)."""
+    return db.session.scalars(
+        live_actions().where(VisitAction.provider_id == provider_id, VisitAction.id == action_id)
+    ).first()
+
+
+def live_action(action_id: int) -> VisitAction | None:
+    return db.session.scalars(live_actions().where(VisitAction.id == action_id)).first()
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    visit: Visit
+    open_actions: int
+
+
+@dataclass(frozen=True)
+class ProviderVisits:
+    planned: list[Visit]
+    finalised: list[VisitRow]
+
+
+def provider_visits(provider_id: int) -> ProviderVisits:
+    """The provider's announced visits still to come, and its finalised visits (newest
+    first) with the number of actions not yet closed."""
+    visible = visible_to_provider(provider_id).options(selectinload(Visit.care_home))
+    planned = db.session.scalars(
+        visible.where(Visit.state.in_((VisitState.scheduled, VisitState.in_progress))).order_by(
+            Visit.planned_on, Visit.id
+        )
+    ).all()
+    open_count = (
+        select(func.count(VisitAction.id))
+        .where(VisitAction.visit_id == Visit.id, VisitAction.state != ActionState.closed)
+        .correlate(Visit)
+        .scalar_subquery()
+    )
+    finalised = db.session.execute(
+        visible.add_columns(open_count)
+        .where(Visit.state == VisitState.finalised)
+        .order_by(Visit.visited_on.desc(), Visit.id.desc())
+    ).all()
+    return ProviderVisits(
+        planned=list(planned),
+        finalised=[VisitRow(visit=visit, open_actions=count) for visit, count in finalised],
+    )
+
+
+def actions_to_answer(provider_id: int) -> int:
+    """The provider's live actions waiting for its response."""
+    return db.session.scalar(
+        select(func.count(VisitAction.id))
+        .join(VisitAction.visit)
+        .where(
+            Visit.state == VisitState.finalised,
+            VisitAction.provider_id == provider_id,
+            VisitAction.state == ActionState.open,
+        )
+    )
+
+
+def actions_awaiting_verification() -> int:
+    return db.session.scalar(
+        select(func.count(VisitAction.id))
+        .join(VisitAction.visit)
+        .where(
+            Visit.state == VisitState.finalised,
+            VisitAction.state == ActionState.awaiting_verification,
+        )
+    )
+
+
+def council_actions(view: str) -> list[VisitAction]:
+    """The monitors' list: waiting for verification first, then open, soonest due first."""
+    query = live_actions().options(selectinload(VisitAction.visit).selectinload(Visit.provider))
+    if view == "live":
+        query = query.where(VisitAction.state != ActionState.closed)
+    else:
+        query = query.where(VisitAction.state == ActionState[view])
+    waiting_first = case((VisitAction.state == ActionState.awaiting_verification, 0), else_=1)
+    if view == "closed":
+        order = (VisitAction.closed_at.desc(), VisitAction.id.desc())
+    else:
+        order = (waiting_first, VisitAction.due_on, VisitAction.id)
+    return list(db.session.scalars(query.order_by(*order)))
+
+
+def action_counts() -> dict[str, int]:
+    rows = dict(
+        db.session.execute(
+            select(VisitAction.state, func.count(VisitAction.id))
+            .join(VisitAction.visit)
+            .where(Visit.state == VisitState.finalised)
+            .group_by(VisitAction.state)
+        ).all()
+    )
+    counts = {state.name: rows.get(state, 0) for state in ActionState}
+    counts["live"] = counts["open"] + counts["awaiting_verification"]
+    return counts
+
+
+def open_actions_due_by(last_day: date) -> list[VisitAction]:
+    """Live actions still waiting for the provider's response, due on or before `last_day`."""
+    return list(
+        db.session.scalars(
+            live_actions()
+            .where(VisitAction.state == ActionState.open, VisitAction.due_on <= last_day)
+            .order_by(VisitAction.due_on, VisitAction.id)
+        )
+    )
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def own_evidence(provider_id: int, document_id) -> StoredDocument | None:
+    """Evidence already uploaded by the provider, named by a hidden field; None otherwise."""
+    if not document_id or not str(document_id).isdigit():
+        return None
+    return db.session.scalars(
+        select(StoredDocument).where(
+            StoredDocument.id == int(document_id),
+            StoredDocument.provider_id == provider_id,
+            StoredDocument.kind == EVIDENCE_KIND,
+        )
+    ).first()

@@ -1,0 +1,217 @@
+"""Forms of the council's side of visits: validation only."""
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+)
+from wtforms import RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from dps_portal.core import clock
+from dps_portal.onboarding.forms import UkDateField
+from dps_portal.quality.models import ActionPriority, SectionRating, VisitOutcome, VisitType
+from dps_portal.quality.operations import FINDINGS_MAX_LENGTH
+
+TEXT_MAX_LENGTH = 10000
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _coerce_int(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(label: str, missing: str | None, limit: int = TEXT_MAX_LENGTH, description: str = ""):
+    validators = [InputRequired(message=missing)] if missing else [Optional()]
+    validators.append(Length(max=limit, message=f"{label} must be {limit:,} characters or fewer"))
+    return TextAreaField(
+        label,
+        description=description,
+        widget=GovTextArea(),
+        filters=[_strip],
+        validators=validators,
+    )
+
+
+def _date_required(message: str):
+    def check(form, field):
+        if field.data is None and not field.problem:
+            raise ValidationError(message)
+
+    return check
+
+
+def _not_in_past(subject: str):
+    def check(form, field):
+        if isinstance(field.data, date) and field.data < clock.today_uk():
+            raise ValidationError(f"{subject} must be today or in the future")
+
+    return check
+
+
+def _not_in_future(subject: str):
+    def check(form, field):
+        if isinstance(field.data, date) and field.data > clock.today_uk():
+            raise ValidationError(f"{subject} must be today or in the past")
+
+    return check
+
+
+class ScheduleVisitForm(FlaskForm):
+    home_id = SelectField(
+        "Care home",
+        coerce=_coerce_int,
+        validate_choice=False,
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the care home to visit")],
+    )
+    visit_type = RadioField(
+        "Type of visit",
+        choices=[(visit_type.name, visit_type.value) for visit_type in VisitType],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the type of visit")],
+    )
+    monitor_id = SelectField(
+        "Quality monitor",
+        coerce=_coerce_int,
+        validate_choice=False,
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the quality monitor who will visit")],
+    )
+    planned_on = UkDateField(
+        "Planned date",
+        description="For example, 27 3 2026",
+        noun="the planned date",
+        validators=[
+            _date_required("Enter the planned date of the visit"),
+            _not_in_past("The planned date"),
+        ],
+    )
+    is_announced = RadioField(
+        "Is the visit announced to the provider?",
+        choices=[("yes", "Yes, tell the provider the date"), ("no", "No, it is unannounced")],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether the visit is announced")],
+    )
+    submit = SubmitField("Schedule the visit", widget=GovSubmitInput())
+
+    def validate_home_id(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError("Select the care home to visit")
+
+    def validate_monitor_id(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError("Select the quality monitor who will visit")
+
+
+class RescheduleVisitForm(FlaskForm):
+    planned_on = UkDateField(
+        "Planned date",
+        description="For example, 27 3 2026",
+        noun="the planned date",
+        validators=[
+            _date_required("Enter the planned date of the visit"),
+            _not_in_past("The planned date"),
+        ],
+    )
+    monitor_id = SelectField(
+        "Quality monitor",
+        coerce=_coerce_int,
+        validate_choice=False,
+        widget=GovSelect(),
+        validators=[InputRequired(message="Select the quality monitor who will visit")],
+    )
+    submit = SubmitField("Save the changes", widget=GovSubmitInput())
+
+    def validate_monitor_id(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError("Select the quality monitor who will visit")
+
+
+class CancelVisitForm(FlaskForm):
+    reason = _text("Why the visit is cancelled", "Enter why the visit is cancelled")
+    submit = SubmitField("Cancel the visit", widget=GovSubmitInput())
+
+
+class SectionForm(FlaskForm):
+    """A section's rating and findings; a draft may be saved without a rating."""
+
+    rating = RadioField(
+        "Rating",
+        choices=[(rating.name, rating.value) for rating in SectionRating],
+        widget=GovRadioInput(),
+        validators=[Optional()],
+    )
+    findings = _text("Findings", None, FINDINGS_MAX_LENGTH)
+    submit = SubmitField("Save and return to the visit", widget=GovSubmitInput())
+    save_draft = SubmitField("Save and keep editing", widget=GovSubmitInput())
+
+    @property
+    def rating_value(self) -> SectionRating | None:
+        return SectionRating[self.rating.data] if self.rating.data else None
+
+
+class ActionForm(FlaskForm):
+    description = _text("What the provider must do", "Enter what the provider must do")
+    priority = RadioField(
+        "Priority",
+        choices=[(priority.name, priority.value) for priority in ActionPriority],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the priority of the action")],
+    )
+    due_on = UkDateField(
+        "Due date",
+        description="The date by which the provider must have done it. For example, 27 3 2026",
+        noun="the due date",
+        validators=[_date_required("Enter the due date"), _not_in_past("The due date")],
+    )
+    submit = SubmitField("Add the action", widget=GovSubmitInput())
+
+
+class RemoveActionForm(FlaskForm):
+    submit = SubmitField("Remove", widget=GovSubmitInput())
+
+
+class FinaliseForm(FlaskForm):
+    visited_on = UkDateField(
+        "Date visited",
+        description="For example, 27 3 2026",
+        noun="the date visited",
+        validators=[
+            _date_required("Enter the date of the visit"),
+            _not_in_future("The date visited"),
+        ],
+    )
+    outcome = RadioField(
+        "Overall outcome",
+        choices=[(outcome.name, outcome.value) for outcome in VisitOutcome],
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the overall outcome")],
+    )
+    summary = _text(
+        "Summary",
+        "Enter a summary of the visit",
+        description="The provider reads this in the visit report.",
+    )
+    submit = SubmitField("Finalise the visit", widget=GovSubmitInput())
+
+
+class AddendumForm(FlaskForm):
+    text = _text(
+        "Addendum",
+        "Enter the addendum",
+        description="The record stays as it was finalised; the addendum is added to the report.",
+    )
+    submit = SubmitField("Add the addendum", widget=GovSubmitInput())

@@ -1,0 +1,518 @@
+"""Every change to a quality-monitoring visit: scheduling, rescheduling and cancelling;
+recording its sections and action plan; finalising it with its report; addenda afterwards.
+Operations flush; the request or the job commits."""
+
+from datetime import date
+
+from werkzeug.routing import BuildError
+
+from dps_portal.accounts.models import User
+from dps_portal.accounts.queries import organisation_users
+from dps_portal.audit.actions import AuditAction
+from dps_portal.audit.operations import record_event
+from dps_portal.core import clock
+from dps_portal.core.errors import OperationRefused
+from dps_portal.core.roles import Role
+from dps_portal.documents.pdf import store_pdf
+from dps_portal.extensions import db
+from dps_portal.notifications.emails import portal_path
+from dps_portal.notifications.operations import notify_and_email
+from dps_portal.providers.models import CareHome
+from dps_portal.quality import queries, rules
+from dps_portal.quality.models import (
+    ActionPriority,
+    SectionRating,
+    Visit,
+    VisitAction,
+    VisitAddendum,
+    VisitOutcome,
+    VisitSection,
+    VisitState,
+    VisitType,
+)
+from dps_portal.quality.visit_templates import ensure_visit_template, sections_for
+
+FINDINGS_MAX_LENGTH = 20000
+
+
+# Links and people to tell.
+
+
+def staff_visit_path(visit: Visit) -> str:
+    return portal_path("quality.show_visit", visit_id=visit.id)
+
+
+def provider_visit_path(visit: Visit) -> str:
+    """Where the provider reads the visit: its own visit page, else the report itself."""
+    try:
+        return portal_path("actions.show_visit", visit_id=visit.id)
+    except BuildError:
+        if visit.report_document_id:
+            return portal_path("documents.download_document", document_id=visit.report_document_id)
+        return portal_path("main.provider_home")
+
+
+def _describe(visit: Visit) -> str:
+    return f"{visit.visit_type.value.lower()} quality-monitoring visit to {visit.care_home.name}"
+
+
+def _tell_monitor(visit: Visit, title: str, body: str) -> None:
+    notify_and_email(
+        visit.monitor,
+        title,
+        body,
+        staff_visit_path(visit),
+        template="quality/visit_for_monitor",
+        visit=visit,
+    )
+
+
+def _tell_provider(visit: Visit, title: str, body: str) -> None:
+    for user in organisation_users(visit.provider_id):
+        notify_and_email(
+            user,
+            title,
+            body,
+            provider_visit_path(visit),
+            template="quality/visit_for_provider",
+            visit=visit,
+        )
+
+
+# Guards.
+
+
+def _require_open(visit: Visit) -> None:
+    if visit.state is VisitState.finalised:
+        raise OperationRefused(
+            "The visit has been finalised: its record is locked. Add an addendum instead"
+        )
+    if visit.state is VisitState.cancelled:
+        raise OperationRefused("The visit has been cancelled")
+
+
+def _require_recorder(visit: Visit, by: User) -> None:
+    if not rules.may_record(visit, by):
+        raise OperationRefused("Only the quality monitor assigned to the visit can record it")
+
+
+def _require_monitor(monitor: User) -> None:
+    if monitor.role is not Role.quality_monitor or not monitor.is_active:
+        raise OperationRefused("Select an active quality monitor")
+
+
+# Scheduling.
+
+
+def schedule_visit(
+    home: CareHome,
+    *,
+    visit_type: VisitType,
+    monitor: User,
+    planned_on: date,
+    is_announced: bool,
+    by: User,
+    follow_up_of: Visit | None = None,
+) -> Visit:
+    """Plan a visit to an admitted home, with its sections from the current visit template.
+    The monitor is told; the provider only when the visit is announced."""
+    categories = queries.admitted_categories(home)
+    if not categories:
+        raise OperationRefused(f"{home.name} is not admitted to any category")
+    _require_monitor(monitor)
+    same = [visit for visit in queries.open_visits_of(home) if visit.visit_type is visit_type]
+    if same:
+        raise OperationRefused(
+            f"{home.name} already has a {visit_type.value.lower()} visit planned for "
+            f"{clock.format_date(same[0].planned_on)}: change that one instead"
+        )
+    template = ensure_visit_template(categories[0].framework)
+    visit = Visit(
+        care_home_id=home.id,
+        provider_id=home.provider_id,
+        visit_type=visit_type,
+        state=VisitState.scheduled,
+        is_announced=is_announced,
+        planned_on=planned_on,
+        monitor_id=monitor.id,
+        scheduled_by_id=by.id,
+        template_id=template.id,
+        follow_up_of_id=follow_up_of.id if follow_up_of else None,
+    )
+    db.session.add(visit)
+    for position, planned in enumerate(sections_for(template, categories)):
+        visit.sections.append(
+            VisitSection(
+                key=planned.key,
+                title=planned.title,
+                position=position,
+                checks=planned.checks,
+                category_id=planned.category_id,
+            )
+        )
+    db.session.flush()
+    record_event(
+        AuditAction.visit_scheduled,
+        actor=by,
+        subject=visit,
+        after={
+            "home_id": home.id,
+            "visit_type": visit_type.name,
+            "monitor_id": monitor.id,
+            "planned_on": planned_on,
+            "is_announced": is_announced,
+            "follow_up_of_id": visit.follow_up_of_id,
+            "template_version": template.version,
+        },
+    )
+    when = clock.format_date(planned_on)
+    _tell_monitor(
+        visit,
+        f"Visit to {home.name} on {when}",
+        f"You are the quality monitor for the {_describe(visit)} planned for {when}"
+        f" ({'announced' if is_announced else 'unannounced'}).",
+    )
+    if is_announced:
+        _tell_provider(
+            visit,
+            f"Quality-monitoring visit to {home.name} on {when}",
+            f"The council will make a {_describe(visit)} on {when}.",
+        )
+    return visit
+
+
+def ensure_sections(visit: Visit) -> None:
+    """Give a visit without sections (made before templates, say) those of the current
+    template for the home's admitted categories."""
+    if visit.sections:
+        return
+    categories = queries.admitted_categories(visit.care_home)
+    if not categories:
+        raise OperationRefused(f"{visit.care_home.name} is not admitted to any category")
+    template = ensure_visit_template(categories[0].framework)
+    visit.template_id = template.id
+    for position, planned in enumerate(sections_for(template, categories)):
+        visit.sections.append(
+            VisitSection(
+                key=planned.key,
+                title=planned.title,
+                position=position,
+                checks=planned.checks,
+                category_id=planned.category_id,
+            )
+        )
+    db.session.flush()
+
+
+def reschedule_visit(visit: Visit, *, planned_on: date, monitor: User, by: User) -> Visit:
+    """Move the planned date or give the visit to another monitor; both are told."""
+    if visit.state not in rules.OPEN_STATES:
+        raise OperationRefused(f"The visit is {visit.state.value.lower()}: it cannot be changed")
+    _require_monitor(monitor)
+    before = {"planned_on": visit.planned_on, "monitor_id": visit.monitor_id}
+    if planned_on == visit.planned_on and monitor.id == visit.monitor_id:
+        raise OperationRefused("Change the date or the monitor, or go back to the visit")
+    previous_monitor = visit.monitor
+    visit.planned_on = planned_on
+    visit.monitor_id = monitor.id
+    db.session.flush()
+    db.session.refresh(visit, ["monitor"])
+    record_event(
+        AuditAction.visit_rescheduled,
+        actor=by,
+        subject=visit,
+        before=before,
+        after={"planned_on": planned_on, "monitor_id": monitor.id},
+    )
+    when = clock.format_date(planned_on)
+    _tell_monitor(
+        visit,
+        f"Visit to {visit.care_home.name} on {when}",
+        f"The {_describe(visit)} is planned for {when} and you are its quality monitor.",
+    )
+    if previous_monitor.id != monitor.id:
+        notify_and_email(
+            previous_monitor,
+            f"Visit to {visit.care_home.name} given to {monitor.full_name}",
+            f"{monitor.full_name} is now the quality monitor for the {_describe(visit)}.",
+            staff_visit_path(visit),
+        )
+    if visit.is_announced and before["planned_on"] != planned_on:
+        _tell_provider(
+            visit,
+            f"Quality-monitoring visit to {visit.care_home.name} moved to {when}",
+            f"The {_describe(visit)} planned for {clock.format_date(before['planned_on'])} "
+            f"will now be on {when}.",
+        )
+    return visit
+
+
+def cancel_visit(visit: Visit, *, reason: str, by: User) -> Visit:
+    reason = reason.strip()
+    if not reason:
+        raise OperationRefused("Enter why the visit is cancelled")
+    before = visit.state
+    rules.move(visit, VisitState.cancelled)
+    visit.cancelled_at = clock.now()
+    visit.cancelled_by_id = by.id
+    visit.cancellation_reason = reason
+    db.session.flush()
+    record_event(
+        AuditAction.visit_cancelled,
+        actor=by,
+        subject=visit,
+        before={"state": before.name},
+        after={"state": visit.state.name, "reason": reason},
+    )
+    when = clock.format_date(visit.planned_on)
+    if by.id != visit.monitor_id:
+        _tell_monitor(
+            visit,
+            f"Visit to {visit.care_home.name} on {when} cancelled",
+            f"The {_describe(visit)} has been cancelled. The reason: {reason}",
+        )
+    if visit.is_announced:
+        _tell_provider(
+            visit,
+            f"Quality-monitoring visit to {visit.care_home.name} on {when} cancelled",
+            f"The council has cancelled the {_describe(visit)}.",
+        )
+    return visit
+
+
+# Recording.
+
+
+def save_section(
+    visit: Visit,
+    section_key: str,
+    *,
+    rating: SectionRating | None,
+    findings: str,
+    by: User,
+) -> VisitSection:
+    """Save one section's rating and findings; a draft may have no rating yet. The first save
+    starts the visit's recording."""
+    _require_open(visit)
+    _require_recorder(visit, by)
+    ensure_sections(visit)
+    section = next((s for s in visit.sections if s.key == section_key), None)
+    if section is None:
+        raise OperationRefused(f"The visit has no section {section_key!r}")
+    findings = findings.strip()
+    if len(findings) > FINDINGS_MAX_LENGTH:
+        raise OperationRefused(f"Findings must be {FINDINGS_MAX_LENGTH:,} characters or fewer")
+    before = {
+        "rating": section.rating.name if section.rating else None,
+        "findings": section.findings,
+    }
+    if visit.state is VisitState.scheduled:
+        rules.move(visit, VisitState.in_progress)
+    section.rating = rating
+    section.findings = findings
+    section.updated_at = clock.now()
+    section.updated_by_id = by.id
+    db.session.flush()
+    record_event(
+        AuditAction.visit_section_saved,
+        actor=by,
+        subject=visit,
+        before=before,
+        after={
+            "section": section_key,
+            "rating": rating.name if rating else None,
+            "findings": findings,
+        },
+    )
+    return section
+
+
+def add_action(
+    visit: Visit, *, description: str, priority: ActionPriority, due_on: date, by: User
+) -> VisitAction:
+    """One item of the action plan, while the visit is being recorded."""
+    _require_open(visit)
+    _require_recorder(visit, by)
+    description = description.strip()
+    if not description:
+        raise OperationRefused("Enter what the provider must do")
+    action = VisitAction(
+        visit=visit,
+        provider_id=visit.provider_id,
+        description=description,
+        priority=priority,
+        due_on=due_on,
+    )
+    db.session.add(action)
+    db.session.flush()
+    record_event(
+        AuditAction.visit_action_planned,
+        actor=by,
+        subject=visit,
+        after={
+            "action_id": action.id,
+            "description": description,
+            "priority": priority.name,
+            "due_on": due_on,
+        },
+    )
+    return action
+
+
+def remove_action(action: VisitAction, *, by: User) -> None:
+    visit = action.visit
+    _require_open(visit)
+    _require_recorder(visit, by)
+    record_event(
+        AuditAction.visit_action_removed,
+        actor=by,
+        subject=visit,
+        before={
+            "action_id": action.id,
+            "description": action.description,
+            "priority": action.priority.name,
+            "due_on": action.due_on,
+        },
+    )
+    visit.actions.remove(action)
+    db.session.flush()
+
+
+# Finalising.
+
+
+def finalise_refusals(visit: Visit, outcome: VisitOutcome | None) -> list[str]:
+    """Why the visit cannot be finalised with `outcome` yet, in words for the monitor."""
+    problems = []
+    unrated = queries.unrated_sections(visit)
+    if not visit.sections or unrated:
+        titles = ", ".join(section.title for section in unrated) or "every section"
+        problems.append(f"Rate every section before finalising the visit: {titles}")
+    if outcome is VisitOutcome.satisfactory_with_actions and not visit.actions:
+        problems.append(
+            "Add at least one action to the action plan, or choose a different outcome: "
+            "'Satisfactory with actions' needs an action plan"
+        )
+    if outcome is VisitOutcome.satisfactory and visit.actions:
+        problems.append(
+            "Choose 'Satisfactory with actions', or remove the actions: a visit with an action "
+            "plan is not simply 'Satisfactory'"
+        )
+    return problems
+
+
+def finalise_visit(
+    visit: Visit, *, visited_on: date, outcome: VisitOutcome, summary: str, by: User
+) -> Visit:
+    """Lock the record, draw the visit report (PDF) and tell the provider; an unsatisfactory
+    outcome schedules a follow-up visit with the same monitor about four weeks later."""
+    _require_open(visit)
+    _require_recorder(visit, by)
+    summary = summary.strip()
+    if not summary:
+        raise OperationRefused("Enter a summary of the visit")
+    today = clock.today_uk()
+    if visited_on > today:
+        raise OperationRefused("The date of the visit must be today or in the past")
+    problems = finalise_refusals(visit, outcome)
+    if problems:
+        raise OperationRefused(". ".join(problems))
+    before = visit.state
+    rules.move(visit, VisitState.finalised)
+    visit.visited_on = visited_on
+    visit.outcome = outcome
+    visit.summary = summary
+    visit.finalised_at = clock.now()
+    visit.finalised_by_id = by.id
+    db.session.flush()
+    render_report(visit, by=by)
+    record_event(
+        AuditAction.visit_finalised,
+        actor=by,
+        subject=visit,
+        before={"state": before.name},
+        after={
+            "state": visit.state.name,
+            "visited_on": visited_on,
+            "outcome": outcome.name,
+            "summary": summary,
+            "ratings": {section.key: section.rating.name for section in visit.sections},
+            "actions": len(visit.actions),
+            "report_document_id": visit.report_document_id,
+        },
+    )
+    _tell_provider(
+        visit,
+        f"Visit report ready: {visit.care_home.name}",
+        f"The report of the {_describe(visit)} on {clock.format_date(visited_on)} is ready. "
+        f"The outcome: {outcome.value}."
+        + (f" Your action plan has {len(visit.actions)} action(s)." if visit.actions else ""),
+    )
+    if outcome is VisitOutcome.unsatisfactory and not any(
+        open_visit.visit_type is VisitType.follow_up
+        for open_visit in queries.open_visits_of(visit.care_home)
+    ):
+        schedule_visit(
+            visit.care_home,
+            visit_type=VisitType.follow_up,
+            monitor=visit.monitor,
+            planned_on=rules.follow_up_planned_on(today),
+            is_announced=True,
+            by=by,
+            follow_up_of=visit,
+        )
+    return visit
+
+
+def render_report(visit: Visit, *, by: User | None) -> None:
+    """Draw the visit report and keep it as the visit's report (a new document each time)."""
+    document = store_pdf(
+        "documents/visit_report.html",
+        filename=f"visit-report-{visit.id}.pdf",
+        kind="visit_report",
+        provider_id=visit.provider_id,
+        by=by,
+        visit=visit,
+        home=visit.care_home,
+        provider=visit.provider,
+        sections=visit.sections,
+        actions=visit.actions,
+        addenda=visit.addenda,
+    )
+    visit.report_document_id = document.id
+    db.session.flush()
+
+
+def add_addendum(visit: Visit, *, text: str, by: User) -> VisitAddendum:
+    """A correction to a finalised record; the report is drawn again with it."""
+    if visit.state is not VisitState.finalised:
+        raise OperationRefused("Addenda are for finalised visits: change the record itself")
+    if by.role not in (Role.quality_monitor, Role.contracts_officer):
+        raise OperationRefused("Only quality monitors and contracts officers add addenda")
+    text = text.strip()
+    if not text:
+        raise OperationRefused("Enter the addendum")
+    addendum = VisitAddendum(visit=visit, text=text, added_by_id=by.id, added_at=clock.now())
+    db.session.add(addendum)
+    db.session.flush()
+    db.session.refresh(visit, ["addenda"])
+    previous_document_id = visit.report_document_id
+    render_report(visit, by=by)
+    record_event(
+        AuditAction.visit_addendum_added,
+        actor=by,
+        subject=visit,
+        before={"report_document_id": previous_document_id},
+        after={
+            "addendum_id": addendum.id,
+            "text": text,
+            "report_document_id": visit.report_document_id,
+        },
+    )
+    _tell_provider(
+        visit,
+        f"Visit report updated: {visit.care_home.name}",
+        "The council has added an addendum to the report of the "
+        f"{_describe(visit)} on {clock.format_date(visit.visited_on)}.",
+    )
+    return addendum

@@ -1,0 +1,1 @@
+"""Quarterly quality assurance returns."""

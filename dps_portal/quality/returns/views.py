@@ -1,0 +1,137 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from dps_portal.core import clock
+from dps_portal.core.access import role_required
+from dps_portal.core.errors import OperationRefused
+from dps_portal.core.roles import Role
+from dps_portal.extensions import db
+from dps_portal.providers.queries import own_row_or_404
+from dps_portal.quality.models import QualityReturn, ReturnState
+from dps_portal.quality.returns import operations, queries
+from dps_portal.quality.returns.forms import ReviewReturnForm, return_answers_form
+
+COUNCIL_READERS = (Role.quality_monitor, Role.contracts_officer)
+
+
+def _page(quality_return: QualityReturn, answers: dict) -> dict:
+    """What every page about one return shows."""
+    return {
+        "quality_return": quality_return,
+        "parts": queries.sections_of(quality_return),
+        "answers": answers,
+        "derived": queries.derived_values(quality_return, answers),
+        "period": queries.period_label(quality_return),
+        "today": clock.today_uk(),
+    }
+
+
+# The provider's side.
+
+
+@role_required(Role.provider)
+def list_returns():
+    return render_template(
+        "quality/returns/list_returns.html",
+        returns=queries.own_returns(),
+        today=clock.today_uk(),
+        period_label=queries.period_label,
+    )
+
+
+@role_required(Role.provider)
+def edit_return(return_id: int):
+    quality_return = own_row_or_404(QualityReturn, return_id)
+    if quality_return.state is not ReturnState.due:
+        if request.method == "POST":
+            flash("This return has been submitted: it can no longer be changed.", "important")
+            return redirect(url_for("returns.edit_return", return_id=quality_return.id))
+        return render_template(
+            "quality/returns/show_return.html",
+            review_form=None,
+            **_page(quality_return, quality_return.answers or {}),
+        )
+    questions = queries.questions_of(quality_return)
+    form = return_answers_form(questions, data=quality_return.answers or {})
+    if form.validate_on_submit():
+        if not form.wants_to_submit:
+            operations.save_return_draft(quality_return, form.answers(), by=current_user)
+            db.session.commit()
+            flash("Your answers have been saved. You can come back to them later.", "success")
+            return redirect(url_for("returns.edit_return", return_id=quality_return.id))
+        if form.check_for_submission():
+            try:
+                operations.submit_return(quality_return, form.answers(), by=current_user)
+            except OperationRefused as refusal:
+                db.session.rollback()
+                flash(str(refusal), "important")
+                return redirect(url_for("returns.edit_return", return_id=quality_return.id))
+            db.session.commit()
+            flash(f"The return for {quality_return.care_home.name} has been submitted.", "success")
+            return redirect(url_for("returns.list_returns"))
+        # Nothing typed is lost: the answers are kept as a draft while the errors are shown.
+        operations.save_return_draft(quality_return, form.answers(), by=current_user)
+        db.session.commit()
+    return render_template(
+        "quality/returns/edit_return.html", form=form, **_page(quality_return, form.answers())
+    )
+
+
+# The council's side.
+
+
+@role_required(*COUNCIL_READERS)
+def review_returns():
+    return render_template(
+        "quality/returns/review_returns.html",
+        queue=queries.review_queue(clock.today_uk()),
+        today=clock.today_uk(),
+        period_label=queries.period_label,
+    )
+
+
+def _can_review(quality_return: QualityReturn) -> bool:
+    return (
+        current_user.role is Role.quality_monitor and quality_return.state is ReturnState.submitted
+    )
+
+
+@role_required(*COUNCIL_READERS)
+def show_return(return_id: int):
+    quality_return = db.get_or_404(QualityReturn, return_id)
+    review_form = ReviewReturnForm() if _can_review(quality_return) else None
+    return render_template(
+        "quality/returns/show_return.html",
+        review_form=review_form,
+        **_page(quality_return, quality_return.answers or {}),
+    )
+
+
+@role_required(Role.quality_monitor)
+def review_return(return_id: int):
+    quality_return = db.get_or_404(QualityReturn, return_id)
+    if quality_return.state is not ReturnState.submitted:
+        flash(
+            "This return has not been submitted yet: it cannot be reviewed."
+            if quality_return.state is ReturnState.due
+            else "This return has already been reviewed.",
+            "important",
+        )
+        return redirect(url_for("returns.show_return", return_id=quality_return.id))
+    form = ReviewReturnForm()
+    if form.validate_on_submit():
+        try:
+            operations.review_return(quality_return, note=form.note.data or "", by=current_user)
+        except OperationRefused as refusal:
+            db.session.rollback()
+            flash(str(refusal), "important")
+            return redirect(url_for("returns.show_return", return_id=quality_return.id))
+        db.session.commit()
+        flash(f"The return for {quality_return.care_home.name} has been reviewed.", "success")
+        return redirect(url_for("returns.review_returns"))
+    return render_template(
+        "quality/returns/show_return.html",
+        review_form=form,
+        form=form,
+        **_page(quality_return, quality_return.answers or {}),
+    )
