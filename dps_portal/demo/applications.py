@@ -134,7 +134,7 @@ def _officer() -> User:
     ).first()
 
 
-def _working_days_before(today: date, count: int) -> date:
+def working_days_before(today: date, count: int) -> date:
     """The working day of receipt from which `count` working days have passed by `today`."""
     day, counted = today, 0
     while counted < count:
@@ -152,60 +152,84 @@ def _at_ten(day: date) -> datetime:
 
 def seed_applications(framework: Framework, providers: dict[str, ProviderOrganisation]) -> int:
     """Make the demo's applications once: a provider that has any is left as it is."""
-    if db.session.scalar(select(Application.id).limit(1)) is not None:
-        return 0
     today = clock.today_uk()
     officer = _officer()
+    made = 0
+
+    def admit(name: str, working_days_ago: int, decided_after: int) -> None:
+        provider = providers[name]
+        received = working_days_before(today, working_days_ago)
+        with clock.frozen(_at_ten(received)):
+            application = _start(provider, ["MH", "LDA"], framework)
+            _complete_and_submit(application)
+        with clock.frozen(_at_ten(add_working_days(received, decided_after))):
+            decide_application(
+                application,
+                {c.id: CategoryChoice(admit=True) for c in application.categories},
+                by=officer,
+            )
 
     # Admitted in two categories, decided a few weeks ago.
-    admitted = providers["Peakland Care Ltd"]
-    received = _working_days_before(today, 30)
-    with clock.frozen(_at_ten(received)):
-        application = _start(admitted, ["MH", "LDA"], framework)
-        _complete_and_submit(application)
-    with clock.frozen(_at_ten(add_working_days(received, 6))):
-        decide_application(
-            application,
-            {c.id: CategoryChoice(admit=True) for c in application.categories},
-            by=officer,
-        )
+    if not _has_applied(providers["Peakland Care Ltd"]):
+        admit("Peakland Care Ltd", 30, 6)
+        made += 1
+
+    # Admitted a little earlier to the same two categories.
+    if not _has_applied(providers["Juniper Care Homes Ltd"]):
+        admit("Juniper Care Homes Ltd", 60, 5)
+        made += 1
 
     # Rejected for Enhanced: its training evidence did not show PBS practitioner level.
     rejected = providers["Moorland Behaviour Support Ltd"]
-    received = _working_days_before(today, 20)
-    with clock.frozen(_at_ten(received)):
-        application = _start(rejected, ["ENH"], framework)
-        _complete_and_submit(application)
-    with clock.frozen(_at_ten(add_working_days(received, 8))):
-        decide_application(
-            application,
-            {
-                c.id: CategoryChoice(
-                    admit=False,
-                    reasons=(
-                        "The training evidence does not show positive behaviour support at "
-                        "practitioner level for the staff who would support people in this "
-                        "category. You may apply again at any time with that evidence."
-                    ),
-                )
-                for c in application.categories
-            },
-            by=officer,
-        )
+    if not _has_applied(rejected):
+        received = working_days_before(today, 20)
+        with clock.frozen(_at_ten(received)):
+            application = _start(rejected, ["ENH"], framework)
+            _complete_and_submit(application)
+        with clock.frozen(_at_ten(add_working_days(received, 8))):
+            decide_application(
+                application,
+                {
+                    c.id: CategoryChoice(
+                        admit=False,
+                        reasons=(
+                            "The training evidence does not show positive behaviour support at "
+                            "practitioner level for the staff who would support people in this "
+                            "category. You may apply again at any time with that evidence."
+                        ),
+                    )
+                    for c in application.categories
+                },
+                by=officer,
+            )
+        made += 1
 
     # Waiting for a decision: received two working days ago, so today is day 3 of 10.
     waiting = providers["Highmoor Specialist Services Ltd"]
-    received = _working_days_before(today, 2)
-    with clock.frozen(_at_ten(received)):
-        application = _start(waiting, ["MH", "LDA"], framework)
-        _complete_and_submit(application)
-    assert application.due_on == decision_due_on(received, framework.decision_working_days)
+    if not _has_applied(waiting):
+        received = working_days_before(today, 2)
+        with clock.frozen(_at_ten(received)):
+            application = _start(waiting, ["MH", "LDA"], framework)
+            _complete_and_submit(application)
+        assert application.due_on == decision_due_on(received, framework.decision_working_days)
+        made += 1
 
     # A draft with the categories chosen and a few sections answered.
     draft = providers["Trentside Community Care CIC"]
-    application = _start(draft, ["MH"], framework)
-    answer_every_section(
-        application, by=_provider_user(draft), only={"exclusion_grounds", "insurance"}
-    )
+    if not _has_applied(draft):
+        application = _start(draft, ["MH"], framework)
+        answer_every_section(
+            application, by=_provider_user(draft), only={"exclusion_grounds", "insurance"}
+        )
+        made += 1
     db.session.flush()
-    return 4
+    return made
+
+
+def _has_applied(provider: ProviderOrganisation) -> bool:
+    return (
+        db.session.scalar(
+            select(Application.id).where(Application.provider_id == provider.id).limit(1)
+        )
+        is not None
+    )

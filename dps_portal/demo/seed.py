@@ -14,6 +14,7 @@ from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
 from dps_portal.demo.applications import seed_applications
+from dps_portal.demo.quality import seed_quality
 from dps_portal.extensions import db
 from dps_portal.framework.models import CareSetting, Category, District, Framework
 from dps_portal.onboarding.question_sets import current_question_set, publish_question_set
@@ -113,6 +114,13 @@ DEMO_LOGINS = [
         Role.provider,
         "Peakland Care Ltd",
         "Peakland Care Ltd",
+    ),
+    DemoLogin(
+        "amara@juniper.example",
+        "Amara Osei",
+        Role.provider,
+        "Juniper Care Homes Ltd",
+        "Juniper Care Homes Ltd",
     ),
     DemoLogin(
         "tom@highmoor.example",
@@ -325,4 +333,5 @@ def seed_demo() -> int:
         for provider in db.session.scalars(select(ProviderOrganisation))
     }
     counter.created += seed_applications(framework, providers)
+    counter.created += seed_quality(framework, providers)
     return counter.created

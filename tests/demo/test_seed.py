@@ -20,7 +20,7 @@ def test_seed_makes_the_framework_staff_and_providers(app, db):
         "ENH",
     ]
     assert count(db, District) == 9
-    assert count(db, ProviderOrganisation) == 4
+    assert count(db, ProviderOrganisation) == 5
     assert count(db, User) == len(DEMO_LOGINS)
     ashgate = db.session.scalars(
         select(CareHome).where(CareHome.cqc_location_id == "1-101000001")
@@ -71,3 +71,39 @@ def test_seed_makes_one_application_in_each_state(app, db):
     assert admitted.decision_notice_id is not None
     codes = {a.category.code for a in db.session.scalars(select(Admission))}
     assert codes == {"MH", "LDA"}
+
+
+def test_seed_shows_the_contract_gate_at_work(app, db):
+    """An admitted home waiting for its first visit, a home eligible in two categories, a
+    suspended home, and a finalised visit with open actions."""
+    from dps_portal.contracts.eligibility import Barrier, home_eligibility
+    from dps_portal.quality.models import ActionState, Visit, VisitState
+
+    seed_demo()
+    db.session.commit()
+    homes = {home.name: home for home in db.session.scalars(select(CareHome))}
+
+    def barriers(name):
+        return {code.category.code: code.barriers for code in home_eligibility(homes[name])}
+
+    assert barriers("Ashgate Lodge") == {"MH": set(), "LDA": set()}
+    assert barriers("Kinder Rise") == {"MH": set(), "LDA": set()}
+    assert barriers("Brook House") == {
+        "MH": {Barrier.no_initial_visit},
+        "LDA": {Barrier.no_initial_visit},
+    }
+    assert barriers("Juniper House") == {
+        "MH": {Barrier.home_suspended},
+        "LDA": {Barrier.home_suspended},
+    }
+    waiting = db.session.scalars(
+        select(Visit).where(Visit.care_home_id == homes["Brook House"].id)
+    ).one()
+    assert waiting.state is VisitState.scheduled and waiting.is_announced
+    ashgate = db.session.scalars(
+        select(Visit).where(Visit.care_home_id == homes["Ashgate Lodge"].id)
+    ).one()
+    assert ashgate.state is VisitState.finalised and ashgate.report_document_id is not None
+    assert [action.state for action in ashgate.actions] == [ActionState.open, ActionState.open]
+    warnings = home_eligibility(homes["Ashgate Lodge"])[0].warnings
+    assert any("Public liability insurance expires" in warning for warning in warnings)
