@@ -25,6 +25,7 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
         ("main.officer_home", "Home"),
         ("review.list_applications", "Applications"),
         ("providers.list_providers", "Providers"),
+        ("quality.list_visits", "Visits"),
         ("contracts.list_eligibility", "Eligibility"),
         ("terms.list_terms", "Terms"),
         ("cqc.list_imports", "CQC ratings"),

@@ -81,7 +81,8 @@ def answer_every_section(application: Application, *, by: User, only: set[str] |
 
 def _complete_details(provider: ProviderOrganisation, framework: Framework) -> None:
     number = f"{provider.id:02d}"
-    provider.companies_house_number = provider.companies_house_number or f"091234{number}"
+    # Eight characters, as Companies House numbers are, whatever the provider's id.
+    provider.companies_house_number = provider.companies_house_number or f"09{provider.id:06d}"
     provider.contact_name = provider.contact_name or "Contracts lead"
     provider.email = provider.email or f"contracts{number}@provider.example"
     provider.signatory_name = provider.signatory_name or "Director of Care"

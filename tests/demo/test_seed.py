@@ -107,3 +107,17 @@ def test_seed_shows_the_contract_gate_at_work(app, db):
     assert [action.state for action in ashgate.actions] == [ActionState.open, ActionState.open]
     warnings = home_eligibility(homes["Ashgate Lodge"])[0].warnings
     assert any("Public liability insurance expires" in warning for warning in warnings)
+
+
+def test_demo_company_numbers_have_eight_characters_whatever_the_id(app, db):
+    from dps_portal.demo.applications import _complete_details
+    from tests.factories import make_framework
+
+    framework = make_framework()
+    provider = ProviderOrganisation(id=123456, legal_name="Many Homes Ltd")
+    db.session.add(provider)
+    db.session.flush()
+
+    _complete_details(provider, framework)
+
+    assert provider.companies_house_number == "09123456"
