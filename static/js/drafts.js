@@ -5,7 +5,8 @@
 // localStorage as the person types. When the same page loads again showing what it showed when
 // the typing started (the save never reached the server), the kept values are put back and a
 // notice says so. A page marked data-draft-saved="<key>" tells the script that the server has
-// saved that form: its draft is forgotten.
+// saved that form: its draft is forgotten. The signed-out page (data-forget-drafts) forgets every
+// draft, so a shared computer keeps no findings once their author has signed out.
 
 const PREFIX = "dps-draft:";
 const FIELDS = "textarea, input[type=text], input[type=radio]";
@@ -89,6 +90,11 @@ function keepDraft(form, store) {
 }
 
 const store = storage();
+if (store && document.querySelector("[data-forget-drafts]")) {
+  for (const key of Object.keys(store)) {
+    if (key.startsWith(PREFIX)) store.removeItem(key);
+  }
+}
 if (store) {
   for (const marker of document.querySelectorAll("[data-draft-saved]")) {
     store.removeItem(PREFIX + marker.dataset.draftSaved);

@@ -15,6 +15,7 @@ from tests.e2e.harness import (
     check_accessibility,
     save_screenshot,
     sign_in_as,
+    sign_out,
 )
 
 pytestmark = pytest.mark.e2e
@@ -107,3 +108,19 @@ def test_a_suspended_home_tells_its_provider_why(page: Page):
     expect(page.locator('[data-category="MH"]')).to_contain_text(
         "Suspended: Safeguarding concern under investigation"
     )
+
+
+def test_signing_out_forgets_the_drafts_kept_in_the_browser(page: Page):
+    login = LOGINS["monitor"]
+    sign_in_as(page, login.email, login.password)
+    page.goto("/visits")
+    page.evaluate("""() => {
+        localStorage.setItem("dps-draft:visit-1-safe", JSON.stringify({values: {findings: "x"}}));
+        localStorage.setItem("unrelated", "kept");
+    }""")
+    sign_out(page)
+
+    expect(page.locator("h1")).to_have_text("You have signed out")
+    page.wait_for_function("() => localStorage.getItem('dps-draft:visit-1-safe') === null")
+    assert page.evaluate("() => localStorage.getItem('unrelated')") == "kept"
+    assert_no_browser_errors(page)
