@@ -86,10 +86,10 @@ def eligibility(home: CareHome, category: Category, today: date | None = None) -
             text = f"Suspended: {suspension.reason}"
             reasons.append(Reason(Barrier.home_suspended, _until(text, suspension)))
     for item in current_evidence(provider, home):
-        if item.expires_on is not None and item.expires_on < today:
+        if item.is_expired(today):
             text = f"{item.label} expired {format_date(item.expires_on)}"
             reasons.append(Reason(Barrier.evidence_expired, text))
-        elif item.expires_on is not None and (item.expires_on - today).days <= 30:
+        elif item.is_expiring(today):
             warnings.append(f"{item.label} expires {format_date(item.expires_on)}")
     if not home.is_cqc_registered:
         reasons.append(Reason(Barrier.cqc_not_registered, "CQC registration is not active"))

@@ -94,6 +94,10 @@ class CareHome(IdMixin, TimestampMixin, Base):
         ]
 
 
+# Evidence expiring within this many days is "expiring": the gate warns, providers are reminded.
+EXPIRY_WARNING_DAYS = 30
+
+
 class EvidenceItem(IdMixin, TimestampMixin, Base):
     """Dated evidence a provider keeps current (insurance, DSPT status, ...): the contract
     gate reads its expiry, and reminders go out before it."""
@@ -116,3 +120,15 @@ class EvidenceItem(IdMixin, TimestampMixin, Base):
 
     provider: Mapped[ProviderOrganisation] = relationship()
     document = relationship("StoredDocument")
+
+    def is_expired(self, today: date) -> bool:
+        """Expired the day after its expiry date."""
+        return self.expires_on is not None and self.expires_on < today
+
+    def is_expiring(self, today: date) -> bool:
+        """In date, but for no more than EXPIRY_WARNING_DAYS."""
+        return (
+            self.expires_on is not None
+            and not self.is_expired(today)
+            and (self.expires_on - today).days <= EXPIRY_WARNING_DAYS
+        )

@@ -12,10 +12,7 @@ from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
 from dps_portal.onboarding.models import AdmittedHome, Application
 from dps_portal.onboarding.question_sets import current_question_set, definition_of
-from dps_portal.providers.models import CareHome, EvidenceItem
-
-# Evidence expiring within this many days is "expiring" (the gate warns from the same day).
-EXPIRING_WITHIN_DAYS = 30
+from dps_portal.providers.models import EXPIRY_WARNING_DAYS, CareHome, EvidenceItem
 
 
 def current_items(provider_id: int) -> list[EvidenceItem]:
@@ -39,11 +36,11 @@ def expiry_tag(item: EvidenceItem, today: date) -> ExpiryTag | None:
     """'Expired' (red) or 'Expires in 12 days' (yellow) within 30 days; None otherwise."""
     if item.expires_on is None:
         return None
-    days_left = (item.expires_on - today).days
-    if days_left < 0:
+    if item.is_expired(today):
         return ExpiryTag("Expired", "red")
-    if days_left > EXPIRING_WITHIN_DAYS:
+    if not item.is_expiring(today):
         return None
+    days_left = (item.expires_on - today).days
     if days_left == 0:
         return ExpiryTag("Expires today", "yellow")
     return ExpiryTag(f"Expires in {days_left} day{'' if days_left == 1 else 's'}", "yellow")
@@ -104,7 +101,7 @@ def items_to_remind(today: date) -> list[EvidenceItem]:
             .where(
                 EvidenceItem.replaced_at.is_(None),
                 EvidenceItem.expires_on.is_not(None),
-                EvidenceItem.expires_on <= today + timedelta(days=EXPIRING_WITHIN_DAYS),
+                EvidenceItem.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS),
             )
             .order_by(EvidenceItem.expires_on, EvidenceItem.id)
         )

@@ -30,7 +30,7 @@ def remind_evidence_expiring(now: datetime | None = None) -> dict:
         provider = item.provider
         expires = clock.format_date(item.expires_on)
         provider_link = portal_path("evidence.list_evidence")
-        if item.expires_on < today:
+        if item.is_expired(today):
             homes = queries.homes_stopped_by(item, today)
             for user in organisation_users(provider.id):
                 sent = notify_and_email(
