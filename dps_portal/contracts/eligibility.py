@@ -131,6 +131,20 @@ def admitted_homes(category: Category) -> list[CareHome]:
     )
 
 
+def admitted_categories(home: CareHome) -> list[Category]:
+    """The categories the home is admitted to (its provider admitted, the home put forward)."""
+    return list(
+        db.session.scalars(
+            select(Category)
+            .join(Admission, Admission.category_id == Category.id)
+            .join(AdmittedHome, AdmittedHome.admission_id == Admission.id)
+            .where(AdmittedHome.care_home_id == home.id, Admission.provider_id == home.provider_id)
+            .distinct()
+            .order_by(Category.position, Category.id)
+        )
+    )
+
+
 def has_passed_initial_visit(home: CareHome) -> bool:
     return (
         db.session.scalar(

@@ -9,10 +9,9 @@ from sqlalchemy import case, select
 
 from dps_portal.accounts.models import User
 from dps_portal.accounts.queries import active_users_with_role
-from dps_portal.contracts.eligibility import has_passed_initial_visit
+from dps_portal.contracts.eligibility import admitted_categories, has_passed_initial_visit
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
-from dps_portal.framework.models import Category
 from dps_portal.onboarding.models import Admission, AdmittedHome
 from dps_portal.providers.models import CareHome
 from dps_portal.quality import rules
@@ -51,20 +50,6 @@ def admitted_homes() -> list[CareHome]:
 
 def is_admitted(home: CareHome) -> bool:
     return bool(admitted_categories(home))
-
-
-def admitted_categories(home: CareHome) -> list[Category]:
-    """The categories the home is admitted to (its provider admitted, the home put forward)."""
-    return list(
-        db.session.scalars(
-            select(Category)
-            .join(Admission, Admission.category_id == Category.id)
-            .join(AdmittedHome, AdmittedHome.admission_id == Admission.id)
-            .where(AdmittedHome.care_home_id == home.id, Admission.provider_id == home.provider_id)
-            .distinct()
-            .order_by(Category.position, Category.id)
-        )
-    )
 
 
 def active_monitors() -> list[User]:

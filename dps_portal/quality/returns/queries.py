@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from dps_portal.contracts.eligibility import admitted_categories
 from dps_portal.core import clock
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category
@@ -30,20 +31,6 @@ def own_returns() -> list[QualityReturn]:
             own_rows(QualityReturn)
             .join(CareHome, CareHome.id == QualityReturn.care_home_id)
             .order_by(QualityReturn.period_start.desc(), CareHome.name, QualityReturn.id)
-        )
-    )
-
-
-def admitted_categories(home: CareHome) -> list[Category]:
-    """The categories the home is admitted to, in the framework's order."""
-    return list(
-        db.session.scalars(
-            select(Category)
-            .join(Admission, Admission.category_id == Category.id)
-            .join(AdmittedHome, AdmittedHome.admission_id == Admission.id)
-            .where(AdmittedHome.care_home_id == home.id)
-            .distinct()
-            .order_by(Category.position, Category.id)
         )
     )
 
