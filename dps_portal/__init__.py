@@ -33,6 +33,9 @@ def create_app(config: object | str | None = None) -> Flask:
     )
     csrf.init_app(app)
     login_manager.init_app(app)
+    from dps_portal.accounts.queries import user_for_session
+
+    login_manager.user_loader(user_for_session)
 
     app.jinja_loader = ChoiceLoader(
         [

@@ -1,4 +1,5 @@
-"""Who to tell: the people of a role, or of an organisation, who can sign in."""
+"""Who to tell (the people of a role, or of an organisation, who can sign in), and who a
+session belongs to."""
 
 from sqlalchemy import select
 
@@ -26,3 +27,15 @@ def organisation_users(provider_id: int) -> list[User]:
             .order_by(User.id)
         )
     )
+
+
+def user_for_session(session_id: str) -> User | None:
+    """Flask-Login's loader: the user a session names ("id:version"), while that user is
+    active and has not signed out everywhere since."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user

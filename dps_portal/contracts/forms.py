@@ -10,7 +10,7 @@ from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextArea
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from dps_portal.core import clock
-from dps_portal.onboarding.forms import UkDateField
+from dps_portal.core.forms import UkDateField
 from dps_portal.onboarding.review.forms import strip_text
 
 LONG_TEXT = 5000

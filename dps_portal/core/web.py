@@ -1,7 +1,11 @@
-"""What every request shares: access enforcement, idle timeout, security headers, error pages."""
+"""What every request shares: one commit at its end, refusals turned into messages, access
+enforcement, idle timeout, security headers, error pages."""
 
 import secrets
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -24,6 +28,8 @@ from werkzeug.exceptions import HTTPException
 from dps_portal.core import clock
 from dps_portal.core.access import declared_access
 from dps_portal.core.clock import format_date, format_datetime
+from dps_portal.core.errors import REFUSALS
+from dps_portal.core.forms import add_error
 from dps_portal.core.money import format_gbp
 from dps_portal.core.navigation import council_name, navigation
 from dps_portal.extensions import db, login_manager
@@ -36,11 +42,12 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Sign in to see this page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(_load_user)
 
     app.before_request(_enforce_declared_access)
     app.before_request(_expire_idle_staff_sessions)
     app.after_request(_set_security_headers)
+    # Registered last, so it runs first: the response is only sent once its changes are kept.
+    app.after_request(_commit_request)
     app.context_processor(_template_globals)
     app.template_filter("uk_date")(format_date)
     app.template_filter("uk_datetime")(format_datetime)
@@ -49,6 +56,8 @@ def init_app(app: Flask) -> None:
     for code in ERROR_PAGES:
         app.register_error_handler(code, _error_page)
     app.register_error_handler(CSRFError, _csrf_error)
+    for refusal in REFUSALS:
+        app.register_error_handler(refusal, _refused)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -62,16 +71,55 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
-def _load_user(session_id: str):
-    from dps_portal.accounts.models import User
+# One commit a request. Operations flush; the request keeps their work at its end, and an
+# exception anywhere (an error page, a refusal) rolls all of it back.
 
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+
+def _commit_request(response):
+    db.session.commit()
+    return response
+
+
+def _same_site_referrer() -> str | None:
+    referrer = request.referrer
+    if not referrer:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_version != int(version):
+    parts = urlsplit(referrer)
+    if parts.netloc and parts.netloc != request.host:
         return None
-    return user
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _refused(refusal: Exception):
+    """A refusal no view caught: undo the request's work, say why, and go back."""
+    db.session.rollback()
+    flash(refusal.message)
+    if request.method == "GET":
+        return redirect(url_for("main.index"))
+    return redirect(_same_site_referrer() or request.full_path)
+
+
+@contextmanager
+def refusal_redirects_to(url: str, message=None) -> Iterator[None]:
+    """An operation refused inside the block undoes the request's work, flashes why
+    (`message(refusal)` when given) and redirects to `url`."""
+    try:
+        yield
+    except REFUSALS as refusal:
+        db.session.rollback()
+        flash(message(refusal) if message is not None else refusal.message)
+        abort(redirect(url))
+
+
+@contextmanager
+def refusal_shown_on(field) -> Iterator[None]:
+    """An operation refused inside the block undoes the request's work and shows why as the
+    field's error; the view goes on past the block to show the form again, as typed."""
+    try:
+        yield
+    except REFUSALS as refusal:
+        db.session.rollback()
+        add_error(field, refusal.message)
 
 
 def _enforce_declared_access():
@@ -144,12 +192,12 @@ def _template_globals() -> dict:
 
 def _error_page(error: HTTPException):
     code = error.code or 500
-    if code == 500:
-        db.session.rollback()
+    db.session.rollback()
     return render_template(f"errors/{code}.html", error=error), code
 
 
 def _csrf_error(error: CSRFError):
+    db.session.rollback()
     return render_template("errors/400.html", error=error, csrf_failed=True), 400
 
 

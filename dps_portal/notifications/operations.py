@@ -1,10 +1,15 @@
-"""Telling people things: notifications in the portal and emails through the outbox."""
+"""Telling people things: notifications in the portal and emails through the outbox.
+Features tell people through `tell`, `tell_organisation` and `tell_role`."""
+
+from collections.abc import Iterable
 
 from sqlalchemy import select, update
 
+from dps_portal.accounts.queries import active_users_with_role, organisation_users
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
+from dps_portal.core.roles import Role
 from dps_portal.extensions import db
 from dps_portal.notifications.emails import absolute_url, is_portal_path, render_email
 from dps_portal.notifications.models import Notification, OutboxEmail, OutboxState
@@ -128,3 +133,35 @@ def notify_and_email(
         **context,
     )
     return notification
+
+
+def tell(
+    users: Iterable,
+    title: str,
+    body: str = "",
+    link: str = "",
+    *,
+    template: str = "notification",
+    dedupe: str | None = None,
+    **context,
+) -> int:
+    """Tell each of `users` in the portal and by email (see notify_and_email). With `dedupe`,
+    a user's email carries the key "<dedupe>:<user id>", so a job that runs twice tells no one
+    twice. Answers how many were told this time."""
+    told = 0
+    for user in users:
+        key = f"{dedupe}:{user.id}" if dedupe is not None else None
+        if notify_and_email(user, title, body, link, template, dedupe_key=key, **context):
+            told += 1
+    return told
+
+
+def tell_organisation(provider, title: str, body: str = "", link: str = "", **options) -> int:
+    """Tell every active user of a provider organisation (`provider` or its id)."""
+    provider_id = provider if isinstance(provider, int) else provider.id
+    return tell(organisation_users(provider_id), title, body, link, **options)
+
+
+def tell_role(role: Role, title: str, body: str = "", link: str = "", **options) -> int:
+    """Tell every active user of a council role (contracts officers, monitors, administrators)."""
+    return tell(active_users_with_role(role), title, body, link, **options)

@@ -1,15 +1,13 @@
 """The application's forms. A section's form is built when the page is asked for, from the
 questions of the application's own question set."""
 
-import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
@@ -19,7 +17,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
-    Field,
     Form,
     FormField,
     HiddenField,
@@ -32,115 +29,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from dps_portal.core import clock
+from dps_portal.core.forms import MoneyField, UkDateField, add_error, strip
 from dps_portal.core.money import format_gbp
 from dps_portal.documents.storage import DocumentRefused, check_document
 from dps_portal.onboarding.questions import Question, Section
 
 SAVE_AND_CONTINUE = "continue"
 SAVE_FOR_LATER = "later"
-MONEY_PATTERN = re.compile(r"\d+(\.\d{1,2})?")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 # Pieces the dynamic forms are made of.
-
-
-class GovMoneyInput(GovTextInput):
-    """A text input for pounds, with the "£" prefix and a numeric keypad on phones."""
-
-    def map_gov_params(self, field, **kwargs):
-        params = super().map_gov_params(field, **kwargs)
-        params.setdefault("prefix", {"text": "£"})
-        params.setdefault("classes", "govuk-input--width-10")
-        params.setdefault("inputmode", "decimal")
-        params.setdefault("spellcheck", False)
-        return params
-
-
-def parse_money(text: str | None) -> Decimal | None:
-    """'£1,250.5' -> Decimal('1250.50'); None when empty; ValueError when not an amount."""
-    cleaned = (text or "").replace("£", "").replace(",", "").replace(" ", "")
-    if not cleaned:
-        return None
-    if not MONEY_PATTERN.fullmatch(cleaned):
-        raise ValueError(cleaned)
-    try:
-        return Decimal(cleaned).quantize(Decimal("0.01"))
-    except InvalidOperation as error:
-        raise ValueError(cleaned) from error
-
-
-class MoneyField(StringField):
-    """An amount of money typed as text; `amount` is the Decimal once validated."""
-
-    widget = GovMoneyInput()
-
-    def __init__(self, label=None, validators=None, *, noun: str = "", **kwargs):
-        super().__init__(label, validators, filters=[_strip], **kwargs)
-        self.noun = noun or (label or "the amount")
-        self.amount: Decimal | None = None
-
-    def process_data(self, value):
-        self.data = "" if value is None else str(value)
-
-    def pre_validate(self, form):
-        try:
-            self.amount = parse_money(self.data)
-        except ValueError:
-            self.amount = None
-            raise StopValidation(
-                f"Enter {self.noun} as an amount of money, like 1500 or 1500.50"
-            ) from None
-
-
-class UkDateField(Field):
-    """A GOV.UK date input: day, month and year in three boxes sharing one name."""
-
-    widget = GovDateInput()
-
-    def __init__(self, label=None, validators=None, *, noun: str = "", **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.noun = noun or (label or "the date")
-        self.problem: str | None = None
-
-    def process_data(self, value):
-        self.data = value if isinstance(value, date) else None
-
-    def process_formdata(self, valuelist):
-        parts = [(part or "").strip() for part in valuelist][:3]
-        parts += [""] * (3 - len(parts))
-        self.raw_data = parts
-        self.data = None
-        self.problem = None
-        day, month, year = parts
-        if not any(parts):
-            return
-        missing = [
-            name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part
-        ]
-        if missing:
-            self.problem = f"{self._subject()} must include a {' and '.join(missing)}"
-            return
-        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
-            self.problem = f"{self._subject()} must be a real date"
-            return
-        try:
-            self.data = date(int(year), int(month), int(day))
-        except ValueError:
-            self.problem = f"{self._subject()} must be a real date"
-
-    def _value(self):
-        return self.data.isoformat() if self.data else ""
-
-    def _subject(self) -> str:
-        return self.noun[0].upper() + self.noun[1:]
-
-    def pre_validate(self, form):
-        if self.problem:
-            raise StopValidation(self.problem)
 
 
 class DocumentField(FileField):
@@ -196,7 +94,7 @@ def _question_field(question: Question, noun: str):
         return StringField(
             question.text,
             description=hint,
-            filters=[_strip],
+            filters=[strip],
             validators=[Length(max=2000, message="Answer must be 2,000 characters or fewer")],
             widget=GovTextInput(),
         )
@@ -204,7 +102,7 @@ def _question_field(question: Question, noun: str):
         return TextAreaField(
             question.text,
             description=hint,
-            filters=[_strip],
+            filters=[strip],
             validators=[Length(max=10000, message="Answer must be 10,000 characters or fewer")],
             widget=GovTextArea(),
         )
@@ -244,13 +142,6 @@ def section_form_class(section: Section) -> type[SectionFormBase]:
         if question.kind == "file":
             fields[f"{question.key}__kept"] = HiddenField()
     return type(f"SectionForm_{section.key}", (SectionFormBase,), fields)
-
-
-def add_error(field, message: str) -> None:
-    """Add an error found after WTForms validated (required answers, minimums)."""
-    if isinstance(field.errors, tuple):
-        field.errors = list(field.errors)
-    field.errors.append(message)
 
 
 def check_section_answers(form: SectionFormBase, answers: dict, today: date | None = None):
@@ -405,7 +296,7 @@ class DeclarationForm(FlaskForm):
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(
         "Why are you withdrawing the application?",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter why you are withdrawing the application"),
             Length(max=2000, message="Reason must be 2,000 characters or fewer"),
@@ -419,7 +310,7 @@ class ClarificationResponseForm(FlaskForm):
     response = TextAreaField(
         "Your response",
         description="Say what you have changed in the reopened sections, or answer the question.",
-        filters=[_strip],
+        filters=[strip],
         validators=[
             DataRequired(message="Enter your response to the council’s question"),
             Length(max=10000, message="Response must be 10,000 characters or fewer"),

@@ -13,7 +13,7 @@ from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from dps_portal.core import clock
-from dps_portal.onboarding.forms import UkDateField
+from dps_portal.core.forms import UkDateField
 from dps_portal.quality.models import ActionPriority, SectionRating, VisitOutcome, VisitType
 from dps_portal.quality.operations import FINDINGS_MAX_LENGTH
 

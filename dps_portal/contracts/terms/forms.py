@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, PasswordField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
 
-from dps_portal.onboarding.forms import UkDateField
+from dps_portal.core.forms import UkDateField
 
 BODY_MAX_LENGTH = 200_000
 

@@ -9,9 +9,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovSubmitInput
 from wtforms import SubmitField
 
 from dps_portal.core import clock
+from dps_portal.core.forms import MoneyField, UkDateField, add_error
 from dps_portal.core.money import format_gbp
 from dps_portal.documents.forms import AcceptableDocument
-from dps_portal.onboarding.forms import MoneyField, UkDateField, add_error
 
 
 class RenewEvidenceForm(FlaskForm):
