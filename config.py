@@ -59,6 +59,10 @@ class Config:
 
     HSTS = False
 
+    # Each response says how many SQL statements its request sent (X-SQL-Statements): for
+    # scripts/bench, off everywhere else.
+    COUNT_SQL_STATEMENTS = os.environ.get("DPS_COUNT_SQL_STATEMENTS", "false").lower() == "true"
+
 
 class DevelopmentConfig(Config):
     DEBUG = False

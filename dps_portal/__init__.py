@@ -19,7 +19,7 @@ def create_app(config: object | str | None = None) -> Flask:
     _configure(app, config)
 
     from dps_portal import models  # noqa: F401  (every model, for Alembic and relationships)
-    from dps_portal.core import web
+    from dps_portal.core import statements, web
     from dps_portal.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -36,6 +36,9 @@ def create_app(config: object | str | None = None) -> Flask:
     from dps_portal.accounts.queries import user_for_session
 
     login_manager.user_loader(user_for_session)
+    from dps_portal.framework.models import current_buyer_name
+
+    app.extensions["council_name"] = current_buyer_name
 
     app.jinja_loader = ChoiceLoader(
         [
@@ -52,6 +55,7 @@ def create_app(config: object | str | None = None) -> Flask:
 
     WTFormsHelpers(app)
 
+    statements.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
 
@@ -114,7 +118,9 @@ def _register_blueprints(app: Flask) -> None:
     from dps_portal.contracts.blueprint import bp as contracts
     from dps_portal.contracts.terms.blueprint import bp as terms
     from dps_portal.cqc.blueprint import bp as cqc
+    from dps_portal.declarations.blueprint import bp as declarations
     from dps_portal.documents.blueprint import bp as documents
+    from dps_portal.framework.blueprint import bp as framework
     from dps_portal.main.blueprint import bp as main
     from dps_portal.notifications.blueprint import bp as notifications
     from dps_portal.onboarding.blueprint import bp as onboarding
@@ -132,11 +138,13 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         audit,
         documents,
+        framework,
         notifications,
         scheduler,
         providers,
         onboarding,
         review,
+        declarations,
         terms,
         contracts,
         quality,

@@ -4,6 +4,7 @@ from dps_portal.accounts.models import LoginFailure, User, UserToken
 from dps_portal.audit.models import AuditChainHead, AuditEvent
 from dps_portal.contracts.models import Suspension, TermsAcceptance, TermsVersion
 from dps_portal.cqc.models import CqcImport, CqcLocation, CqcRatingChange
+from dps_portal.declarations.models import DeclarationRequest
 from dps_portal.documents.models import StoredDocument
 from dps_portal.framework.models import CareSetting, Category, District, Framework
 from dps_portal.notifications.models import Notification, OutboxEmail
@@ -15,7 +16,6 @@ from dps_portal.onboarding.models import (
     ApplicationCategory,
     ApplicationHome,
     ClarificationRequest,
-    DeclarationRequest,
     QuestionSet,
     SectionReview,
 )

@@ -92,7 +92,7 @@ def people(db):
     # Review: a renewed self-declaration asked of the provider user's organisation.
     from datetime import date
 
-    from dps_portal.onboarding.models import DeclarationRequest
+    from dps_portal.declarations.models import DeclarationRequest
 
     review_declaration = DeclarationRequest(
         provider_id=provider_user.provider_id,

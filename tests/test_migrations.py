@@ -60,3 +60,24 @@ def test_upgrade_twice_changes_nothing(empty_database, tmp_path):
         upgrade()
         upgrade()
         db.engine.dispose()
+
+
+def test_every_enum_column_is_checked_by_the_database(empty_database, tmp_path):
+    """An enum column refuses a value its enum does not have, whatever writes to it."""
+    from sqlalchemy import Enum
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "DOCUMENT_STORE": str(tmp_path)})
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            inspector = inspect(connection)
+            missing = [
+                f"{table.name}.{column.name}"
+                for table in db.metadata.sorted_tables
+                for column in table.columns
+                if isinstance(column.type, Enum)
+                and f"ck_{table.name}_{column.name}_enum"
+                not in {check["name"] for check in inspector.get_check_constraints(table.name)}
+            ]
+        db.engine.dispose()
+    assert missing == []

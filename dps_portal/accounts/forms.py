@@ -43,6 +43,17 @@ class NewPassword:
             raise ValidationError(problem)
 
 
+def _name_field(label: str, missing: str, what: str) -> StringField:
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message=missing),
+            Length(max=200, message=f"{what} must be 200 characters or fewer"),
+        ],
+    )
+
+
 def _email_field(
     label: str = "Email address", missing: str = "Enter your email address"
 ) -> EmailField:
@@ -73,69 +84,45 @@ class ForgottenPasswordForm(FlaskForm):
     submit = SubmitField("Send me a link", widget=GovSubmitInput())
 
 
-class ChoosePasswordForm(FlaskForm):
+def _password_and_again(
+    noun: str, label: str | None = None, personal_fields: tuple[str, ...] = ()
+) -> tuple[PasswordField, PasswordField]:
+    """A new password and the same typed again, so a slip of the finger locks no one out."""
     password = PasswordField(
-        "New password",
+        label or noun.capitalize(),
         widget=GovPasswordInput(),
-        validators=[InputRequired(message="Enter a new password"), NewPassword()],
+        validators=[InputRequired(message=f"Enter a {noun}"), NewPassword(*personal_fields)],
     )
-    password_again = PasswordField(
-        "Confirm new password",
+    again = PasswordField(
+        f"Confirm {noun}",
         widget=GovPasswordInput(),
         validators=[
-            InputRequired(message="Enter the new password again"),
+            InputRequired(message=f"Enter the {noun} again"),
             EqualTo("password", message="The passwords do not match"),
         ],
     )
+    return password, again
+
+
+class ChoosePasswordForm(FlaskForm):
+    password, password_again = _password_and_again("new password")
     submit = SubmitField("Save password", widget=GovSubmitInput())
 
 
 class RegisterProviderForm(FlaskForm):
-    organisation_name = StringField(
-        "Organisation’s legal name",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter your organisation’s legal name"),
-            Length(max=200, message="Legal name must be 200 characters or fewer"),
-        ],
+    organisation_name = _name_field(
+        "Organisation’s legal name", "Enter your organisation’s legal name", "Legal name"
     )
-    full_name = StringField(
-        "Your full name",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter your full name"),
-            Length(max=200, message="Full name must be 200 characters or fewer"),
-        ],
-    )
+    full_name = _name_field("Your full name", "Enter your full name", "Full name")
     email = _email_field("Your work email address")
-    password = PasswordField(
-        "Create a password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter a password"),
-            NewPassword("full_name", "email", "organisation_name"),
-        ],
-    )
-    password_again = PasswordField(
-        "Confirm password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired(message="Enter the password again"),
-            EqualTo("password", message="The passwords do not match"),
-        ],
+    password, password_again = _password_and_again(
+        "password", "Create a password", ("full_name", "email", "organisation_name")
     )
     submit = SubmitField("Register", widget=GovSubmitInput())
 
 
 class InviteStaffForm(FlaskForm):
-    full_name = StringField(
-        "Full name",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired(message="Enter the person’s full name"),
-            Length(max=200, message="Full name must be 200 characters or fewer"),
-        ],
-    )
+    full_name = _name_field("Full name", "Enter the person’s full name", "Full name")
     email = _email_field("Work email address", "Enter the person’s work email address")
     role = RadioField(
         "Role",

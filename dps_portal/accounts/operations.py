@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from dps_portal.accounts.models import LoginFailure, TokenPurpose, User, UserToken
 from dps_portal.accounts.passwords import hash_password, verify_password
 from dps_portal.audit.actions import AuditAction
-from dps_portal.audit.operations import record_event
+from dps_portal.audit.operations import fields_of, record_event
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
@@ -151,6 +151,24 @@ def issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta) -> str:
     return raw
 
 
+# The page each emailed link opens, and the email that carries it.
+_LINK_PAGES = {
+    TokenPurpose.reset_password: ("accounts.reset_password", "accounts/reset_password"),
+    TokenPurpose.invitation: ("accounts.accept_invitation", "accounts/invitation"),
+    TokenPurpose.confirm_email: ("accounts.confirm_email", "accounts/confirm_email"),
+}
+
+
+def _email_link(
+    user: User, purpose: TokenPurpose, lifetime: timedelta, subject: str, **context
+) -> None:
+    """Email `user` a new single-use link for `purpose`; earlier ones stop working."""
+    endpoint, template = _LINK_PAGES[purpose]
+    raw = issue_token(user, purpose, lifetime)
+    link = external_url(endpoint, token=raw)
+    queue_email(user.email, subject, template, user=user, link=link, **context)
+
+
 def find_usable_token(raw: str, purpose: TokenPurpose) -> UserToken | None:
     token = db.session.scalars(
         select(UserToken).where(
@@ -188,13 +206,11 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     lifetime = current_app.config["PASSWORD_RESET_LIFETIME"]
-    raw = issue_token(user, TokenPurpose.reset_password, lifetime)
-    queue_email(
-        user.email,
+    _email_link(
+        user,
+        TokenPurpose.reset_password,
+        lifetime,
         "Reset your password",
-        "accounts/reset_password",
-        user=user,
-        link=external_url("accounts.reset_password", token=raw),
         minutes=int(lifetime.total_seconds() // 60),
     )
     record_event(AuditAction.password_reset_requested, actor=None, subject=user)
@@ -220,28 +236,26 @@ def invite_staff(*, by: User, email: str, full_name: str, role: Role) -> User:
     if find_user(email) is not None:
         raise OperationRefused("There is already an account with this email address.")
     user = User(email=email, full_name=full_name.strip(), role=role, is_active=False)
+    return invite(user, AuditAction.user_invited, by=by, after={"role": role.value})
+
+
+def invite(user: User, event: AuditAction, *, by: User, after: dict) -> User:
+    """Keep a new, inactive user, email them the link to set a password, and record it."""
     db.session.add(user)
     db.session.flush()
     send_invitation(user, by=by)
-    record_event(
-        AuditAction.user_invited,
-        actor=by,
-        subject=user,
-        after={"email": email, "role": role.value, "full_name": user.full_name},
-    )
+    record_event(event, actor=by, subject=user, after=fields_of(user, "email", "full_name", **after))
     return user
 
 
 def send_invitation(user: User, *, by: User) -> None:
     lifetime = current_app.config["INVITATION_LIFETIME"]
-    raw = issue_token(user, TokenPurpose.invitation, lifetime)
-    queue_email(
-        user.email,
+    _email_link(
+        user,
+        TokenPurpose.invitation,
+        lifetime,
         f"You have been invited to {current_app.config['SERVICE_NAME']}",
-        "accounts/invitation",
-        user=user,
         inviter=by,
-        link=external_url("accounts.accept_invitation", token=raw),
         days=lifetime.days,
     )
 
@@ -323,14 +337,8 @@ def register_provider(*, organisation_name: str, full_name: str, email: str, pas
 
 def send_email_confirmation(user: User) -> None:
     lifetime = current_app.config["EMAIL_CONFIRMATION_LIFETIME"]
-    raw = issue_token(user, TokenPurpose.confirm_email, lifetime)
-    queue_email(
-        user.email,
-        "Confirm your email address",
-        "accounts/confirm_email",
-        user=user,
-        link=external_url("accounts.confirm_email", token=raw),
-        days=lifetime.days,
+    _email_link(
+        user, TokenPurpose.confirm_email, lifetime, "Confirm your email address", days=lifetime.days
     )
 
 

@@ -15,9 +15,9 @@ from dps_portal.accounts.models import LoginFailure, TokenPurpose
 from dps_portal.accounts.operations import SignInOutcome
 from dps_portal.core import clock
 from dps_portal.core.access import public, signed_in
-from dps_portal.core.errors import OperationRefused
+from dps_portal.core.roles import Role
+from dps_portal.core.web import refusal_redirects_to
 from dps_portal.extensions import db
-from dps_portal.main.views import home_url_for
 
 REFUSED_MESSAGE = (
     "Enter a correct email address and password. After 10 wrong attempts an account is "
@@ -25,6 +25,17 @@ REFUSED_MESSAGE = (
 )
 # Sign-in failures from one address in the failure window before it is told to wait.
 FAILURES_PER_ADDRESS = 100
+
+HOME_ENDPOINTS = {
+    Role.provider: "main.provider_home",
+    Role.contracts_officer: "main.officer_home",
+    Role.quality_monitor: "main.monitor_home",
+    Role.administrator: "main.admin_home",
+}
+
+
+def home_url_for(user) -> str:
+    return url_for(HOME_ENDPOINTS[user.role])
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -47,6 +58,16 @@ def _too_many_failures_from(address: str) -> bool:
     return failures >= FAILURES_PER_ADDRESS
 
 
+def _remember_email_to_check(kind: str, email: str):
+    """The "check your email" page says the same whatever happened, so it reveals no account."""
+    session["check_email"] = {"kind": kind, "email": operations.normalise_email(email)}
+    return redirect(url_for("accounts.check_your_email"))
+
+
+def _link_expired(kind: str):
+    return render_template("accounts/link_expired.html", kind=kind), 410
+
+
 @public
 def sign_in():
     if current_user.is_authenticated:
@@ -56,8 +77,9 @@ def sign_in():
         address = request.remote_addr or ""
         if _too_many_failures_from(address):
             abort(429)
+        # A refused attempt is recorded and kept when the request commits: nothing after
+        # this line aborts.
         result = operations.sign_in(form.email.data, form.password.data, address)
-        db.session.commit()
         if result.outcome is SignInOutcome.signed_in:
             target = _safe_next(request.args.get("next"))
             session.clear()
@@ -74,7 +96,6 @@ def sign_in():
 @signed_in
 def sign_out():
     operations.record_sign_out(current_user)
-    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("accounts.signed_out"))
@@ -90,12 +111,7 @@ def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
         operations.request_password_reset(form.email.data)
-        db.session.commit()
-        session["check_email"] = {
-            "kind": "reset",
-            "email": operations.normalise_email(form.email.data),
-        }
-        return redirect(url_for("accounts.check_your_email"))
+        return _remember_email_to_check("reset", form.email.data)
     return render_template("accounts/forgotten_password.html", form=form)
 
 
@@ -104,15 +120,12 @@ def _choose_password_through_link(token: str, kind: str, purpose: TokenPurpose, 
     reset or an accepted invitation. `use(token, password)` is the operation."""
     found = operations.find_usable_token(token, purpose)
     if found is None:
-        return render_template("accounts/link_expired.html", kind=kind), 410
+        return _link_expired(kind)
     form = ChoosePasswordForm()
     if form.validate_on_submit():
-        try:
+        # A second request racing this one with the same link finds it used.
+        with refusal_redirects_to(url_for("accounts.sign_in")):
             use(found, form.password.data)
-        except OperationRefused:
-            db.session.rollback()
-            return render_template("accounts/link_expired.html", kind=kind), 410
-        db.session.commit()
         flash(done, "success")
         return redirect(url_for("accounts.sign_in"))
     invited = found.user if purpose is TokenPurpose.invitation else None
@@ -142,12 +155,7 @@ def register():
             email=form.email.data,
             password=form.password.data,
         )
-        db.session.commit()
-        session["check_email"] = {
-            "kind": "register",
-            "email": operations.normalise_email(form.email.data),
-        }
-        return redirect(url_for("accounts.check_your_email"))
+        return _remember_email_to_check("register", form.email.data)
     form.password.data = form.password_again.data = ""
     return render_template("accounts/register.html", form=form)
 
@@ -164,13 +172,9 @@ def check_your_email():
 def confirm_email(token: str):
     found = operations.find_usable_token(token, TokenPurpose.confirm_email)
     if found is None:
-        return render_template("accounts/link_expired.html", kind="confirm"), 410
-    try:
+        return _link_expired("confirm")
+    with refusal_redirects_to(url_for("accounts.sign_in")):
         operations.confirm_email(found)
-    except OperationRefused:
-        db.session.rollback()
-        return render_template("accounts/link_expired.html", kind="confirm"), 410
-    db.session.commit()
     flash("Your email address is confirmed. You can now sign in.", "success")
     return redirect(url_for("accounts.sign_in"))
 

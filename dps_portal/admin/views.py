@@ -7,8 +7,8 @@ from dps_portal.accounts import operations
 from dps_portal.accounts.forms import InviteStaffForm
 from dps_portal.accounts.models import User
 from dps_portal.core.access import role_required
-from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
+from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
 from dps_portal.extensions import db
 
 
@@ -19,12 +19,16 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
+def _back_to(user: User):
+    return redirect(url_for("admin.show_user", user_id=user.id))
+
+
 @role_required(Role.administrator)
 def list_users():
-    role = request.args.get("role")
+    role = Role.__members__.get(request.args.get("role", ""))
     query = select(User).order_by(User.role, User.full_name)
-    if role in Role.__members__:
-        query = query.where(User.role == Role[role])
+    if role is not None:
+        query = query.where(User.role == role)
     users = db.session.scalars(query).all()
     return render_template("admin/users.html", users=users, roles=list(Role), selected_role=role)
 
@@ -33,20 +37,15 @@ def list_users():
 def invite_user():
     form = InviteStaffForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form.email):
             user = operations.invite_staff(
                 by=current_user,
                 email=form.email.data,
                 full_name=form.full_name.data,
                 role=Role(form.role.data),
             )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.email.errors.append(str(refusal))
-        else:
-            db.session.commit()
             flash(f"Invitation sent to {user.email}.", "success")
-            return redirect(url_for("admin.show_user", user_id=user.id))
+            return _back_to(user)
     return render_template("admin/invite_user.html", form=form)
 
 
@@ -58,20 +57,12 @@ def show_user(user_id: int):
 @role_required(Role.administrator)
 def set_user_active(user_id: int):
     user = _user_or_404(user_id)
-    form = FlaskForm()
-    if not form.validate_on_submit():
+    if not FlaskForm().validate_on_submit():
         abort(400)
-    try:
+    with refusal_redirects_to(url_for("admin.show_user", user_id=user.id)):
         operations.set_active(user, active=request.form.get("active") == "yes", by=current_user)
-    except OperationRefused as refusal:
-        db.session.rollback()
-        flash(str(refusal))
-    else:
-        db.session.commit()
-        flash(
-            f"{user.full_name} is now {'active' if user.is_active else 'deactivated'}.", "success"
-        )
-    return redirect(url_for("admin.show_user", user_id=user.id))
+    flash(f"{user.full_name} is now {'active' if user.is_active else 'deactivated'}.", "success")
+    return _back_to(user)
 
 
 @role_required(Role.administrator)
@@ -80,6 +71,5 @@ def resend_invitation(user_id: int):
     if user.is_active or user.role is Role.provider or not FlaskForm().validate_on_submit():
         abort(400)
     operations.send_invitation(user, by=current_user)
-    db.session.commit()
     flash(f"A new invitation has been sent to {user.email}.", "success")
-    return redirect(url_for("admin.show_user", user_id=user.id))
+    return _back_to(user)

@@ -121,6 +121,19 @@ def record_event(
     return event
 
 
+def record_created(obj, action: AuditAction, *, by, after: Any = None):
+    """Add a new row and record its creation, so the event names the row's id."""
+    db.session.add(obj)
+    db.session.flush()
+    record_event(action, actor=by, subject=obj, after=after)
+    return obj
+
+
+def fields_of(obj, *names: str, **more: Any) -> dict:
+    """An audit payload of the row's own attributes (by name), and `more` besides."""
+    return {name: getattr(obj, name) for name in names} | more
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     sequence: int

@@ -1,10 +1,10 @@
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from dps_portal.audit.models import AuditEvent
-from dps_portal.core.clock import UK
+from dps_portal.core.clock import start_of_uk_day
 from dps_portal.extensions import db
 
 PAGE_SIZE = 50
@@ -28,10 +28,6 @@ class EventPage:
     pages: int
 
 
-def _uk_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UK)
-
-
 def filtered_events(criteria: EventFilter, page: int = 1) -> EventPage:
     query = select(AuditEvent)
     if criteria.action:
@@ -43,10 +39,10 @@ def filtered_events(criteria: EventFilter, page: int = 1) -> EventPage:
     if criteria.actor:
         query = query.where(AuditEvent.actor_label.contains(criteria.actor.strip().lower()))
     if criteria.from_date:
-        query = query.where(AuditEvent.occurred_at >= _uk_midnight(criteria.from_date))
+        query = query.where(AuditEvent.occurred_at >= start_of_uk_day(criteria.from_date))
     if criteria.to_date:
         query = query.where(
-            AuditEvent.occurred_at < _uk_midnight(criteria.to_date + timedelta(days=1))
+            AuditEvent.occurred_at < start_of_uk_day(criteria.to_date + timedelta(days=1))
         )
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     pages = max(1, -(-total // PAGE_SIZE))

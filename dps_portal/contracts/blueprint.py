@@ -4,8 +4,11 @@ or a monitor's recommendation from a visit that an officer confirms or declines)
 from flask import Blueprint
 
 from dps_portal.contracts import views
+from dps_portal.contracts.policy import can_recommend_suspension
 
 bp = Blueprint("contracts", __name__)
+# A visit's page (quality's) asks whether to offer the recommendation.
+bp.add_app_template_global(can_recommend_suspension)
 
 SUSPENSION = "/suspensions/<int:suspension_id>"
 

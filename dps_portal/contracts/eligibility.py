@@ -8,13 +8,14 @@ from datetime import date
 
 from sqlalchemy import or_, select
 
-from dps_portal.contracts.models import Suspension, SuspensionState, TermsAcceptance, TermsVersion
+from dps_portal.contracts.models import Suspension, TermsAcceptance, TermsVersion
 from dps_portal.core import clock
 from dps_portal.core.clock import format_date
+from dps_portal.declarations.queries import overdue_declaration
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category
-from dps_portal.onboarding.models import Admission, AdmittedHome
-from dps_portal.onboarding.review.queries import overdue_declaration
+from dps_portal.onboarding.admissions import admitted_homes, is_admitted
+from dps_portal.onboarding.models import Admission
 from dps_portal.providers.models import CareHome, CqcRating, EvidenceItem, ProviderOrganisation
 from dps_portal.quality.models import Visit, VisitOutcome, VisitState, VisitType
 
@@ -67,7 +68,7 @@ def eligibility(home: CareHome, category: Category, today: date | None = None) -
     provider = home.provider
     reasons: list[Reason] = []
     warnings: list[str] = []
-    if not _is_admitted(home, category):
+    if not is_admitted(home, category):
         reasons.append(Reason(Barrier.not_admitted, _not_admitted_text(provider, category)))
     if not has_passed_initial_visit(home):
         reasons.append(
@@ -119,32 +120,6 @@ def eligible_homes(category: Category, today: date | None = None) -> list[CareHo
     ]
 
 
-def admitted_homes(category: Category) -> list[CareHome]:
-    return list(
-        db.session.scalars(
-            select(CareHome)
-            .join(AdmittedHome, AdmittedHome.care_home_id == CareHome.id)
-            .join(Admission, Admission.id == AdmittedHome.admission_id)
-            .where(Admission.category_id == category.id)
-            .order_by(CareHome.name, CareHome.id)
-        )
-    )
-
-
-def admitted_categories(home: CareHome) -> list[Category]:
-    """The categories the home is admitted to (its provider admitted, the home put forward)."""
-    return list(
-        db.session.scalars(
-            select(Category)
-            .join(Admission, Admission.category_id == Category.id)
-            .join(AdmittedHome, AdmittedHome.admission_id == Admission.id)
-            .where(AdmittedHome.care_home_id == home.id, Admission.provider_id == home.provider_id)
-            .distinct()
-            .order_by(Category.position, Category.id)
-        )
-    )
-
-
 def has_passed_initial_visit(home: CareHome) -> bool:
     return (
         db.session.scalar(
@@ -167,7 +142,7 @@ def current_terms(framework_id: int, today: date) -> TermsVersion | None:
     """The newest version already in effect."""
     return db.session.scalars(
         select(TermsVersion)
-        .where(TermsVersion.framework_id == framework_id, TermsVersion.effective_on <= today)
+        .where(TermsVersion.framework_id == framework_id, TermsVersion.is_in_effect(today))
         .order_by(TermsVersion.version.desc())
     ).first()
 
@@ -187,12 +162,13 @@ def accepted_versions(provider: ProviderOrganisation, framework_id: int) -> set[
 
 def suspensions_in_force(provider: ProviderOrganisation, today: date) -> list[Suspension]:
     """The provider's suspensions in force today, its own and its homes'."""
-    rows = db.session.scalars(
-        select(Suspension)
-        .where(Suspension.provider_id == provider.id, Suspension.state == SuspensionState.active)
-        .order_by(Suspension.started_at, Suspension.id)
+    return list(
+        db.session.scalars(
+            select(Suspension)
+            .where(Suspension.provider_id == provider.id, Suspension.is_in_force(today))
+            .order_by(Suspension.started_at, Suspension.id)
+        )
     )
-    return [suspension for suspension in rows if suspension.is_in_force(today)]
 
 
 def current_evidence(provider: ProviderOrganisation, home: CareHome) -> list[EvidenceItem]:
@@ -203,27 +179,11 @@ def current_evidence(provider: ProviderOrganisation, home: CareHome) -> list[Evi
             select(EvidenceItem)
             .where(
                 EvidenceItem.provider_id == provider.id,
-                EvidenceItem.replaced_at.is_(None),
+                EvidenceItem.is_current,
                 or_(EvidenceItem.care_home_id.is_(None), EvidenceItem.care_home_id == home.id),
             )
             .order_by(EvidenceItem.expires_on, EvidenceItem.id)
         )
-    )
-
-
-def _is_admitted(home: CareHome, category: Category) -> bool:
-    return (
-        db.session.scalar(
-            select(AdmittedHome.id)
-            .join(Admission, Admission.id == AdmittedHome.admission_id)
-            .where(
-                AdmittedHome.care_home_id == home.id,
-                Admission.category_id == category.id,
-                Admission.provider_id == home.provider_id,
-            )
-            .limit(1)
-        )
-        is not None
     )
 
 
@@ -251,7 +211,7 @@ def terms_standing(
     if terms.version in accepted:
         return None, None
     text = f"Terms and conditions v{terms.version} not accepted"
-    if accepted and today <= terms.accept_by:
+    if accepted and not terms.is_accept_by_passed(today):
         return None, f"{text}: accept them by {format_date(terms.accept_by)}"
     if accepted:
         text += f" (they had to be accepted by {format_date(terms.accept_by)})"

@@ -5,13 +5,13 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSelect,
     GovSubmitInput,
     GovTextArea,
+    GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from dps_portal.core import clock
-from dps_portal.core.forms import UkDateField
-from dps_portal.onboarding.review.forms import strip_text
+from dps_portal.core.forms import UkDateField, strip
 
 LONG_TEXT = 5000
 
@@ -19,15 +19,29 @@ WHOLE_PROVIDER = "provider"
 THE_HOME = "home"
 
 
-def _text_area(label: str, missing: str, description: str = "") -> TextAreaField:
-    return TextAreaField(
+def required_text(
+    label: str,
+    missing: str,
+    description: str = "",
+    *,
+    max_length: int = LONG_TEXT,
+    too_long: str = "",
+    area: bool = True,
+):
+    """A text the person must give (not only spaces), trimmed, of at most `max_length`
+    characters."""
+    field = TextAreaField if area else StringField
+    return field(
         label,
         description=description,
-        widget=GovTextArea(),
-        filters=[strip_text],
+        widget=GovTextArea() if area else GovTextInput(),
+        filters=[strip],
         validators=[
             DataRequired(message=missing),
-            Length(max=LONG_TEXT, message=f"{label} must be {LONG_TEXT} characters or fewer"),
+            Length(
+                max=max_length,
+                message=too_long or f"{label} must be {max_length} characters or fewer",
+            ),
         ],
     )
 
@@ -49,6 +63,11 @@ def _end_date() -> UkDateField:
     )
 
 
+def _why(what: str, description: str) -> TextAreaField:
+    """The reason an officer or monitor gives for a step ("Why you decline ...")."""
+    return required_text(f"Why {what}", f"Enter why {what}", description)
+
+
 class SuspendForm(FlaskForm):
     """Suspend a home of the provider, or the whole provider (choices set by the view)."""
 
@@ -57,7 +76,7 @@ class SuspendForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select a care home or the whole provider")],
     )
-    reason = _text_area(
+    reason = required_text(
         "Reason",
         "Enter the reason for the suspension",
         "The provider is told this reason.",
@@ -72,9 +91,8 @@ class RecommendSuspensionForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select the care home or the whole provider")],
     )
-    reason = _text_area(
-        "Why you recommend the suspension",
-        "Enter why you recommend the suspension",
+    reason = _why(
+        "you recommend the suspension",
         "A contracts officer reads this and decides. If they confirm it, the provider is told it.",
     )
     submit = SubmitField("Send the recommendation", widget=GovSubmitInput())
@@ -86,20 +104,14 @@ class ConfirmSuspensionForm(FlaskForm):
 
 
 class DeclineSuspensionForm(FlaskForm):
-    reason = _text_area(
-        "Why you decline the recommendation",
-        "Enter why you decline the recommendation",
-        "The quality monitor who recommended it is told.",
+    reason = _why(
+        "you decline the recommendation", "The quality monitor who recommended it is told."
     )
     submit = SubmitField("Decline the recommendation", widget=GovSubmitInput())
 
 
 class LiftSuspensionForm(FlaskForm):
-    reason = _text_area(
-        "Why the suspension is lifted",
-        "Enter why the suspension is lifted",
-        "The provider is told this reason.",
-    )
+    reason = _why("the suspension is lifted", "The provider is told this reason.")
     submit = SubmitField("Lift the suspension", widget=GovSubmitInput())
 
 

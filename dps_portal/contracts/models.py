@@ -1,11 +1,13 @@
-import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from dps_portal.contracts.terms.rules import ACCEPT_BY_WARNING_DAYS
 from dps_portal.core import clock
 from dps_portal.core.models import Base, IdMixin, TimestampMixin, enum_type
+from dps_portal.core.states import StateEnum
 
 
 class TermsVersion(IdMixin, Base):
@@ -34,6 +36,36 @@ class TermsVersion(IdMixin, Base):
     def label(self) -> str:
         return f"terms and conditions v{self.version}"
 
+    @hybrid_method
+    def is_in_effect(self, today: date) -> bool:
+        """In effect from its effective date (the newest version in effect is the current one)."""
+        return self.effective_on <= today
+
+    @is_in_effect.inplace.expression
+    @classmethod
+    def _is_in_effect_expression(cls, today: date):
+        return cls.effective_on <= today
+
+    @hybrid_method
+    def is_accept_by_passed(self, today: date) -> bool:
+        """After its accept-by date, an earlier acceptance no longer lets a provider through."""
+        return self.accept_by < today
+
+    @is_accept_by_passed.inplace.expression
+    @classmethod
+    def _is_accept_by_passed_expression(cls, today: date):
+        return cls.accept_by < today
+
+    @hybrid_method
+    def is_accept_by_near(self, today: date) -> bool:
+        """Within ACCEPT_BY_WARNING_DAYS of its accept-by date, and not past it."""
+        return today <= self.accept_by <= today + timedelta(days=ACCEPT_BY_WARNING_DAYS)
+
+    @is_accept_by_near.inplace.expression
+    @classmethod
+    def _is_accept_by_near_expression(cls, today: date):
+        return cls.accept_by.between(today, today + timedelta(days=ACCEPT_BY_WARNING_DAYS))
+
 
 class TermsAcceptance(IdMixin, Base):
     """A provider's signed acceptance of one terms version: who, when, from where, and the
@@ -57,11 +89,14 @@ class TermsAcceptance(IdMixin, Base):
     agreement_document = relationship("StoredDocument")
 
 
-class SuspensionState(enum.Enum):
+class SuspensionState(StateEnum):
     recommended = "Recommended"
     active = "Suspended"
     declined = "Recommendation declined"
     lifted = "Lifted"
+
+    __transitions__ = {"recommended": ("active", "declined"), "active": ("lifted",)}
+    __stamps__ = {"active": "started_at", "declined": "declined_at", "lifted": "lifted_at"}
 
 
 class Suspension(IdMixin, TimestampMixin, Base):
@@ -69,6 +104,7 @@ class Suspension(IdMixin, TimestampMixin, Base):
     recommend one from a visit; an officer confirms it. Existing placements continue."""
 
     __tablename__ = "suspension"
+    noun = "suspension"
     __table_args__ = (
         CheckConstraint(
             "(state IN ('active', 'lifted')) = (started_at IS NOT NULL)",
@@ -104,12 +140,32 @@ class Suspension(IdMixin, TimestampMixin, Base):
     recommended_by = relationship("User", foreign_keys=[recommended_by_id])
     started_by = relationship("User", foreign_keys=[started_by_id])
 
+    @hybrid_method
     def is_in_force(self, today: date) -> bool:
         """In force once confirmed, until lifted or past its end date."""
         return self.state is SuspensionState.active and (
             self.ends_on is None or today <= self.ends_on
         )
 
+    @is_in_force.inplace.expression
+    @classmethod
+    def _is_in_force_expression(cls, today: date):
+        return and_(
+            cls.state == SuspensionState.active, or_(cls.ends_on.is_(None), cls.ends_on >= today)
+        )
+
+    @property
+    def is_recommended(self) -> bool:
+        return self.state is SuspensionState.recommended
+
     @property
     def applies_to(self) -> str:
         return self.care_home.name if self.care_home else "the whole provider"
+
+    def can_decide(self, user) -> bool:
+        """Confirming or declining a monitor's recommendation is an officer's, once."""
+        return user.is_contracts_officer and self.is_recommended
+
+    def can_lift(self, user, today: date | None = None) -> bool:
+        """An officer lifts a suspension while it is in force."""
+        return user.is_contracts_officer and self.is_in_force(today or clock.today_uk())

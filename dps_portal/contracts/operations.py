@@ -5,35 +5,23 @@ placements only: existing placements continue. Operations flush; the request com
 from datetime import date
 
 from dps_portal.accounts.models import User
-from dps_portal.accounts.queries import active_officers, organisation_users
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
 from dps_portal.contracts.models import Suspension, SuspensionState
 from dps_portal.core import clock
 from dps_portal.core.clock import format_date
-from dps_portal.core.errors import InvalidTransition, OperationRefused
+from dps_portal.core.errors import OperationRefused
+from dps_portal.core.roles import Role
+from dps_portal.core.states import lock, move
 from dps_portal.extensions import db
 from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email
+from dps_portal.notifications.operations import tell, tell_organisation, tell_role
 from dps_portal.providers.models import CareHome, ProviderOrganisation
-from dps_portal.quality.models import Visit, VisitState
-
-ALLOWED: dict[SuspensionState, set[SuspensionState]] = {
-    SuspensionState.recommended: {SuspensionState.active, SuspensionState.declined},
-    SuspensionState.active: {SuspensionState.lifted},
-    SuspensionState.declined: set(),
-    SuspensionState.lifted: set(),
-}
+from dps_portal.quality.models import Visit
 
 EXISTING_PLACEMENTS_CONTINUE = (
     "Existing placements continue: only new placements stop while the suspension is in force."
 )
-
-
-def move(suspension: Suspension, new: SuspensionState) -> None:
-    if new not in ALLOWED[suspension.state]:
-        raise InvalidTransition(suspension.state, new)
-    suspension.state = new
 
 
 # Starting.
@@ -61,14 +49,7 @@ def suspend(
         started_at=clock.now(),
         started_by_id=by.id,
     )
-    db.session.add(suspension)
-    db.session.flush()
-    record_event(
-        AuditAction.suspension_started,
-        actor=by,
-        subject=suspension,
-        after=_snapshot(suspension),
-    )
+    _add(suspension, AuditAction.suspension_started, by=by)
     _tell_provider_started(suspension)
     return suspension
 
@@ -78,7 +59,7 @@ def recommend_suspension(
 ) -> Suspension:
     """A monitor recommends, from a visit, suspending its home or its whole provider; an
     officer confirms or declines it."""
-    if visit.state is VisitState.cancelled:
+    if visit.is_cancelled:
         raise OperationRefused("The visit was cancelled: recommend a suspension from another one")
     reason = _required(reason, "Enter why you recommend the suspension")
     suspension = Suspension(
@@ -90,50 +71,35 @@ def recommend_suspension(
         recommended_by_id=by.id,
         recommended_at=clock.now(),
     )
-    db.session.add(suspension)
-    db.session.flush()
-    record_event(
-        AuditAction.suspension_recommended,
-        actor=by,
-        subject=suspension,
-        after=_snapshot(suspension),
-    )
-    link = portal_path("contracts.show_suspension", suspension_id=suspension.id)
-    title = f"Suspension recommended: {_scope_name(suspension)}"
-    body = (
+    _add(suspension, AuditAction.suspension_recommended, by=by)
+    tell_role(
+        Role.contracts_officer,
+        f"Suspension recommended: {_scope_name(suspension)}",
         f"{by.full_name} recommends suspending {_scope_name(suspension)} from new placements "
         f"after the visit on {format_date(visit.visited_on or visit.planned_on)}.\n\n"
-        f"Reason: {suspension.reason}\n\nConfirm or decline the recommendation in the portal."
+        f"Reason: {suspension.reason}\n\nConfirm or decline the recommendation in the portal.",
+        _officer_link(suspension),
+        dedupe=f"suspension-{suspension.id}-recommended",
     )
-    for officer in active_officers():
-        notify_and_email(
-            officer,
-            title,
-            body,
-            link,
-            dedupe_key=f"suspension-{suspension.id}-recommended-{officer.id}",
-        )
     return suspension
+
+
+# An officer's decisions.
 
 
 def confirm_suspension(
     suspension: Suspension, *, ends_on: date | None = None, by: User
 ) -> Suspension:
     """An officer confirms a monitor's recommendation: the suspension is in force from now."""
-    _lock(suspension)
+    lock(suspension)
     _check_end_date(ends_on)
-    before = _snapshot(suspension)
-    move(suspension, SuspensionState.active)
-    suspension.ends_on = ends_on
-    suspension.started_at = clock.now()
-    suspension.started_by_id = by.id
-    db.session.flush()
-    record_event(
+    _decide(
+        suspension,
+        SuspensionState.active,
         AuditAction.suspension_started,
-        actor=by,
-        subject=suspension,
-        before=before,
-        after=_snapshot(suspension),
+        by=by,
+        ends_on=ends_on,
+        started_by_id=by.id,
     )
     _tell_provider_started(suspension)
     return suspension
@@ -141,67 +107,81 @@ def confirm_suspension(
 
 def decline_suspension(suspension: Suspension, *, reason: str, by: User) -> Suspension:
     """An officer declines a monitor's recommendation, saying why; the monitor is told."""
-    _lock(suspension)
+    lock(suspension)
     reason = _required(reason, "Enter why you decline the recommendation")
-    before = _snapshot(suspension)
-    move(suspension, SuspensionState.declined)
-    suspension.decline_reason = reason
-    suspension.declined_at = clock.now()
-    suspension.declined_by_id = by.id
-    db.session.flush()
-    record_event(
+    _decide(
+        suspension,
+        SuspensionState.declined,
         AuditAction.suspension_declined,
-        actor=by,
-        subject=suspension,
-        before=before,
-        after=_snapshot(suspension),
+        by=by,
+        decline_reason=reason,
+        declined_by_id=by.id,
     )
     monitor = suspension.recommended_by
     if monitor is not None and monitor.is_active:
-        notify_and_email(
-            monitor,
+        tell(
+            [monitor],
             f"Suspension not confirmed: {_scope_name(suspension)}",
             f"{by.full_name} declined your recommendation to suspend "
             f"{_scope_name(suspension)}.\n\nReason: {suspension.decline_reason}",
-            portal_path("contracts.show_suspension", suspension_id=suspension.id),
-            dedupe_key=f"suspension-{suspension.id}-declined-{monitor.id}",
+            _officer_link(suspension),
+            dedupe=f"suspension-{suspension.id}-declined",
         )
     return suspension
 
 
 def lift_suspension(suspension: Suspension, *, reason: str, by: User) -> Suspension:
     """An officer lifts a suspension in force; new placements may start again."""
-    _lock(suspension)
-    today = clock.today_uk()
-    if suspension.state is SuspensionState.active and not suspension.is_in_force(today):
+    lock(suspension)
+    if suspension.state is SuspensionState.active and not suspension.is_in_force(clock.today_uk()):
         raise OperationRefused(
             f"The suspension already ended on {format_date(suspension.ends_on)}: "
             "there is nothing to lift"
         )
     reason = _required(reason, "Enter why the suspension is lifted")
-    before = _snapshot(suspension)
-    move(suspension, SuspensionState.lifted)
-    suspension.lift_reason = reason
-    suspension.lifted_at = clock.now()
-    suspension.lifted_by_id = by.id
-    db.session.flush()
-    record_event(
+    _decide(
+        suspension,
+        SuspensionState.lifted,
         AuditAction.suspension_lifted,
-        actor=by,
-        subject=suspension,
-        before=before,
-        after=_snapshot(suspension),
+        by=by,
+        lift_reason=reason,
+        lifted_by_id=by.id,
     )
-    title = f"Suspension lifted: {_scope_name(suspension, for_provider=True)}"
-    body = (
-        f"The council has lifted the suspension of {_scope_name(suspension, for_provider=True)}"
-        f" from new placements.\n\nReason: {suspension.lift_reason}"
+    scope = _scope_name(suspension, for_provider=True)
+    _tell_provider(
+        suspension,
+        f"Suspension lifted: {scope}",
+        f"The council has lifted the suspension of {scope} from new placements.\n\n"
+        f"Reason: {suspension.lift_reason}",
+        "lifted",
     )
-    _tell_provider(suspension, title, body, "lifted")
     return suspension
 
 
+def _add(suspension: Suspension, event: AuditAction, *, by: User) -> None:
+    db.session.add(suspension)
+    db.session.flush()
+    record_event(event, actor=by, subject=suspension, after=_snapshot(suspension))
+
+
+def _decide(
+    suspension: Suspension, new: SuspensionState, event: AuditAction, *, by: User, **changes
+) -> None:
+    """Move the suspension (the table checked, the time stamped), keep the decision's
+    details, and audit the whole of it before and after."""
+    before = _snapshot(suspension)
+    move(suspension, new)
+    for name, value in changes.items():
+        setattr(suspension, name, value)
+    db.session.flush()
+    record_event(event, actor=by, subject=suspension, before=before, after=_snapshot(suspension))
+
+
 # People to tell.
+
+
+def _officer_link(suspension: Suspension) -> str:
+    return portal_path("contracts.show_suspension", suspension_id=suspension.id)
 
 
 def _provider_link(suspension: Suspension) -> str:
@@ -211,14 +191,13 @@ def _provider_link(suspension: Suspension) -> str:
 
 
 def _tell_provider(suspension: Suspension, title: str, body: str, event: str) -> None:
-    for user in organisation_users(suspension.provider_id):
-        notify_and_email(
-            user,
-            title,
-            body,
-            _provider_link(suspension),
-            dedupe_key=f"suspension-{suspension.id}-{event}-{user.id}",
-        )
+    tell_organisation(
+        suspension.provider_id,
+        title,
+        body,
+        _provider_link(suspension),
+        dedupe=f"suspension-{suspension.id}-{event}",
+    )
 
 
 def _tell_provider_started(suspension: Suspension) -> None:
@@ -236,11 +215,6 @@ def _tell_provider_started(suspension: Suspension) -> None:
 
 
 # Guards and pieces.
-
-
-def _lock(suspension: Suspension) -> None:
-    """Take the row lock and read it afresh, so two officers acting at once act once."""
-    db.session.refresh(suspension, with_for_update=True)
 
 
 def _required(text: str | None, message: str) -> str:

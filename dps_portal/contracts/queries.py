@@ -14,7 +14,7 @@ from dps_portal.core import clock
 from dps_portal.core.clock import format_date
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category, current_framework
-from dps_portal.onboarding.models import Admission, AdmittedHome
+from dps_portal.onboarding.admissions import admitted_pairs
 from dps_portal.providers.models import CareHome, ProviderOrganisation
 
 # What a provider can do about each barrier, in plain words.
@@ -102,13 +102,15 @@ class EligibilityCounts:
         return self.pairs - self.eligible
 
 
-def admitted_pairs(category_id: int | None = None) -> list[tuple[CareHome, Category]]:
+def admitted_homes_and_categories(
+    category_id: int | None = None,
+) -> list[tuple[CareHome, Category]]:
     """Every home admitted to a category, with that category."""
+    pairs = admitted_pairs().subquery()
     query = (
         select(CareHome, Category)
-        .join(AdmittedHome, AdmittedHome.care_home_id == CareHome.id)
-        .join(Admission, Admission.id == AdmittedHome.admission_id)
-        .join(Category, Category.id == Admission.category_id)
+        .join(pairs, pairs.c.care_home_id == CareHome.id)
+        .join(Category, Category.id == pairs.c.category_id)
         .join(ProviderOrganisation, ProviderOrganisation.id == CareHome.provider_id)
         .order_by(ProviderOrganisation.legal_name, CareHome.name, CareHome.id, Category.position)
     )
@@ -125,7 +127,7 @@ def market_eligibility(
     today = today or clock.today_uk()
     rows = [
         EligibilityRow(home.provider, home, category, eligibility(home, category, today))
-        for home, category in admitted_pairs(category_id)
+        for home, category in admitted_homes_and_categories(category_id)
     ]
     counts = EligibilityCounts(
         pairs=len(rows), eligible=sum(1 for row in rows if row.result.is_eligible)
@@ -147,6 +149,7 @@ def categories() -> list[Category]:
 class SuspensionStatus:
     text: str
     tag_class: str
+    is_in_force: bool = False
 
 
 def suspension_status(suspension: Suspension, today: date | None = None) -> SuspensionStatus:
@@ -160,7 +163,7 @@ def suspension_status(suspension: Suspension, today: date | None = None) -> Susp
     if state is SuspensionState.lifted:
         return SuspensionStatus(f"Lifted on {format_date(suspension.lifted_at)}", "govuk-tag--grey")
     if suspension.is_in_force(today):
-        return SuspensionStatus("Suspended", "govuk-tag--red")
+        return SuspensionStatus("Suspended", "govuk-tag--red", is_in_force=True)
     return SuspensionStatus(f"Ended on {format_date(suspension.ends_on)}", "govuk-tag--grey")
 
 
@@ -181,7 +184,7 @@ def suspension_groups(
     if provider_id is not None:
         query = query.where(Suspension.provider_id == provider_id)
     rows = list(db.session.scalars(query))
-    waiting = [s for s in rows if s.state is SuspensionState.recommended]
+    waiting = [s for s in rows if s.is_recommended]
     in_force = [s for s in rows if s.is_in_force(today)]
     ended = [s for s in reversed(rows) if s not in waiting and s not in in_force]
     return SuspensionGroups(waiting=waiting, in_force=in_force, ended=ended)

@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -12,14 +15,15 @@ from dps_portal.contracts.forms import (
     RecommendSuspensionForm,
     SuspendForm,
 )
-from dps_portal.contracts.models import Suspension, SuspensionState
-from dps_portal.core import clock
+from dps_portal.contracts.models import Suspension
+from dps_portal.contracts.policy import can_recommend_suspension
 from dps_portal.core.access import role_required, staff_only
-from dps_portal.core.errors import InvalidTransition, OperationRefused
+from dps_portal.core.errors import InvalidTransition
 from dps_portal.core.roles import Role
+from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
 from dps_portal.extensions import db
 from dps_portal.providers.models import CareHome, ProviderOrganisation
-from dps_portal.quality.models import Visit, VisitState
+from dps_portal.quality.models import Visit
 
 officers_only = role_required(Role.contracts_officer)
 monitors_only = role_required(Role.quality_monitor)
@@ -62,8 +66,8 @@ def _suspension_or_404(suspension_id: int) -> Suspension:
     return db.get_or_404(Suspension, suspension_id)
 
 
-def _to_suspension(suspension: Suspension):
-    return redirect(url_for("contracts.show_suspension", suspension_id=suspension.id))
+def _suspension_url(suspension: Suspension) -> str:
+    return url_for("contracts.show_suspension", suspension_id=suspension.id)
 
 
 @staff_only
@@ -82,7 +86,6 @@ def show_suspension(suspension_id: int):
         "contracts/show_suspension.html",
         suspension=suspension,
         status=queries.suspension_status(suspension),
-        is_officer=current_user.role is Role.contracts_officer,
         visit_url=_visit_url(suspension.visit) if suspension.visit else None,
         users=_people(suspension),
     )
@@ -112,25 +115,16 @@ def suspend():
         home = None
         if form.scope.data != WHOLE_PROVIDER:
             home = db.session.get(CareHome, int(form.scope.data))
-        try:
+        with refusal_shown_on(form.reason):
             suspension = operations.suspend(
-                provider,
-                home,
-                reason=form.reason.data,
-                ends_on=form.ends_on.data,
-                by=current_user,
+                provider, home, reason=form.reason.data, ends_on=form.ends_on.data, by=current_user
             )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, str(refusal)]
-        else:
-            db.session.commit()
             flash(
                 f"{_scope(suspension)} is suspended from new placements. "
                 "The provider has been told.",
                 "success",
             )
-            return _to_suspension(suspension)
+            return redirect(_suspension_url(suspension))
     return render_template(
         "contracts/suspend.html", form=form, provider=provider, has_homes=bool(homes)
     )
@@ -144,63 +138,85 @@ def recommend_suspension(visit_id: int):
         (THE_HOME, f"{visit.care_home.name} only"),
         (WHOLE_PROVIDER, f"The whole provider, {visit.provider.display_name}: every care home"),
     ]
-    is_cancelled = visit.state is VisitState.cancelled
-    if not is_cancelled and form.validate_on_submit():
-        try:
+    if can_recommend_suspension(current_user, visit) and form.validate_on_submit():
+        with refusal_shown_on(form.reason):
             suspension = operations.recommend_suspension(
                 visit,
                 whole_provider=form.scope.data == WHOLE_PROVIDER,
                 reason=form.reason.data,
                 by=current_user,
             )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, str(refusal)]
-        else:
-            db.session.commit()
             flash(
                 "Your recommendation has been sent to the contracts officers. "
                 "They confirm or decline it.",
                 "success",
             )
-            return _to_suspension(suspension)
+            return redirect(_suspension_url(suspension))
     return render_template(
-        "contracts/recommend_suspension.html",
-        form=form,
-        visit=visit,
-        visit_url=_visit_url(visit),
-        is_cancelled=is_cancelled,
+        "contracts/recommend_suspension.html", form=form, visit=visit, visit_url=_visit_url(visit)
     )
 
 
-def _decide(
-    suspension_id: int, form_class, template: str, act, done: str, allowed_from, error_field
-):
-    """An officer's step on one suspension: the form, the operation, the message."""
+@dataclass(frozen=True)
+class Step:
+    """An officer's step on one suspension: who may take it now, its form and page, the
+    operation with the form's fields it takes, and what the officer is told once done."""
+
+    may: Callable[[Suspension, object], bool]
+    form: type
+    template: str
+    operation: Callable
+    fields: tuple[str, ...]
+    done: str
+
+
+CONFIRM = Step(
+    Suspension.can_decide,
+    ConfirmSuspensionForm,
+    "contracts/confirm_suspension.html",
+    operations.confirm_suspension,
+    ("ends_on",),
+    "The suspension is confirmed and in force. The provider has been told.",
+)
+DECLINE = Step(
+    Suspension.can_decide,
+    DeclineSuspensionForm,
+    "contracts/decline_suspension.html",
+    operations.decline_suspension,
+    ("reason",),
+    "The recommendation is declined. The quality monitor has been told.",
+)
+LIFT = Step(
+    Suspension.can_lift,
+    LiftSuspensionForm,
+    "contracts/lift_suspension.html",
+    operations.lift_suspension,
+    ("reason",),
+    "The suspension is lifted. The provider has been told.",
+)
+
+
+def _someone_else_acted(refusal) -> str:
+    if isinstance(refusal, InvalidTransition):
+        return "Someone else has already acted on this suspension: see what they did."
+    return refusal.message
+
+
+def _take(step: Step, suspension_id: int):
     suspension = _suspension_or_404(suspension_id)
-    form = form_class()
-    can_act = suspension.state is allowed_from and (
-        allowed_from is not SuspensionState.active or suspension.is_in_force(clock.today_uk())
-    )
+    form = step.form()
+    can_act = step.may(suspension, current_user)
     if can_act and form.validate_on_submit():
-        try:
-            act(suspension, form)
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form[error_field].errors = [*form[error_field].errors, str(refusal)]
-        except InvalidTransition:
-            db.session.rollback()
-            flash("Someone else has already acted on this suspension: see what they did.")
-            return _to_suspension(suspension)
-        else:
-            db.session.commit()
-            flash(done, "success")
-            return _to_suspension(suspension)
-    elif request.method == "POST" and not can_act:
+        values = {name: form[name].data for name in step.fields}
+        with refusal_redirects_to(_suspension_url(suspension), message=_someone_else_acted):
+            step.operation(suspension, by=current_user, **values)
+        flash(step.done, "success")
+        return redirect(_suspension_url(suspension))
+    if request.method == "POST" and not can_act:
         flash(f"This suspension is {queries.suspension_status(suspension).text.lower()}.")
-        return _to_suspension(suspension)
+        return redirect(_suspension_url(suspension))
     return render_template(
-        template,
+        step.template,
         form=form,
         suspension=suspension,
         can_act=can_act,
@@ -210,47 +226,17 @@ def _decide(
 
 @officers_only
 def confirm_suspension(suspension_id: int):
-    return _decide(
-        suspension_id,
-        ConfirmSuspensionForm,
-        "contracts/confirm_suspension.html",
-        lambda suspension, form: operations.confirm_suspension(
-            suspension, ends_on=form.ends_on.data, by=current_user
-        ),
-        "The suspension is confirmed and in force. The provider has been told.",
-        SuspensionState.recommended,
-        "ends_on",
-    )
+    return _take(CONFIRM, suspension_id)
 
 
 @officers_only
 def decline_suspension(suspension_id: int):
-    return _decide(
-        suspension_id,
-        DeclineSuspensionForm,
-        "contracts/decline_suspension.html",
-        lambda suspension, form: operations.decline_suspension(
-            suspension, reason=form.reason.data, by=current_user
-        ),
-        "The recommendation is declined. The quality monitor has been told.",
-        SuspensionState.recommended,
-        "reason",
-    )
+    return _take(DECLINE, suspension_id)
 
 
 @officers_only
 def lift_suspension(suspension_id: int):
-    return _decide(
-        suspension_id,
-        LiftSuspensionForm,
-        "contracts/lift_suspension.html",
-        lambda suspension, form: operations.lift_suspension(
-            suspension, reason=form.reason.data, by=current_user
-        ),
-        "The suspension is lifted. The provider has been told.",
-        SuspensionState.active,
-        "reason",
-    )
+    return _take(LIFT, suspension_id)
 
 
 def _scope(suspension: Suspension) -> str:

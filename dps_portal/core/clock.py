@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 UK = ZoneInfo("Europe/London")
@@ -63,6 +63,11 @@ def ensure_utc(value: datetime) -> datetime:
 def uk_to_utc(value: datetime) -> datetime:
     """A wall-clock time typed in England (naive) as the UTC instant it names."""
     return value.replace(tzinfo=UK).astimezone(UTC)
+
+
+def start_of_uk_day(day: date) -> datetime:
+    """The UTC instant a day begins in England: midnight there, BST or GMT."""
+    return datetime.combine(day, time(0), tzinfo=UK).astimezone(UTC)
 
 
 def to_uk(value: datetime) -> datetime:

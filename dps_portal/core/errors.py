@@ -7,7 +7,10 @@ def noun_of(obj) -> str:
     """What people call an object: its class's `noun`, or its class name in words
     (VisitAction -> "visit action")."""
     cls = obj if isinstance(obj, type) else type(obj)
-    return getattr(cls, "noun", None) or re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower()
+    return (
+        getattr(cls, "noun", None)
+        or re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__.lstrip("_")).lower()
+    )
 
 
 class InvalidTransition(Exception):

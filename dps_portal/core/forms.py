@@ -8,7 +8,11 @@ from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
 from wtforms import Field, StringField
 from wtforms.validators import StopValidation
 
+from dps_portal.core.money import format_gbp
+
 MONEY_PATTERN = re.compile(r"\d+(\.\d{1,2})?")
+# Money columns are Numeric(12, 2): an amount must be below this to be kept.
+MONEY_LIMIT = Decimal("10000000000")
 
 
 def strip(value):
@@ -61,6 +65,11 @@ class MoneyField(StringField):
             raise StopValidation(
                 f"Enter {self.noun} as an amount of money, like 1500 or 1500.50"
             ) from None
+        if self.amount is not None and self.amount >= MONEY_LIMIT:
+            self.amount = None
+            raise StopValidation(
+                f"Enter {self.noun} as an amount less than {format_gbp(MONEY_LIMIT, pence=False)}"
+            )
 
 
 class UkDateField(Field):
@@ -96,7 +105,7 @@ class UkDateField(Field):
             return
         try:
             self.data = date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):
             self.problem = f"{self._subject()} must be a real date"
 
     def _value(self):

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
+    Column,
     Date,
     DateTime,
     Enum,
@@ -14,7 +16,9 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    Table,
     TypeDecorator,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
@@ -72,6 +76,16 @@ class Base(DeclarativeBase):
             dict[str, Any]: JSON(),
         },
     )
+
+
+@event.listens_for(Column, "after_parent_attach")
+def _check_enum_values(column: Column, table: Table) -> None:
+    """The database keeps an enum column to its enum's names: a CHECK constraint per column,
+    named after it (ck_<table>_<column>_enum), for the portal's own tables."""
+    if isinstance(column.type, Enum) and table.metadata is Base.metadata:
+        table.append_constraint(
+            CheckConstraint(column.in_(column.type.enums), name=f"{column.name}_enum")
+        )
 
 
 class IdMixin:

@@ -70,10 +70,9 @@ def navigation() -> list[dict]:
 
 
 def council_name() -> str:
-    """The buyer's name, from the framework's data (never hard-coded)."""
+    """The buyer's name, from the framework's data (never hard-coded): create_app names the
+    function that reads it, as app.extensions["council_name"]."""
     if "council_name" not in g:
-        from dps_portal.framework.models import current_framework
-
-        framework = current_framework()
-        g.council_name = framework.buyer_name if framework else current_app.config["SERVICE_NAME"]
+        source = current_app.extensions.get("council_name")
+        g.council_name = (source() if source else None) or current_app.config["SERVICE_NAME"]
     return g.council_name

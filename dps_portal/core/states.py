@@ -64,15 +64,17 @@ def lock(obj: Any) -> None:
     """Take `obj`'s row lock for the rest of the transaction and read it afresh, so two
     requests changing it at once act one after the other (SELECT … FOR UPDATE on PostgreSQL;
     SQLite serialises writers). A row not yet in the database needs no lock."""
-    identity = inspect(obj).identity
+    state = inspect(obj, raiseerr=False)
+    identity = state.identity if state is not None else None
     if identity is None:
         return
     key = (type(obj), identity)
-    transaction = db.session.get_transaction()
+    session = db.session()
+    transaction = session.get_transaction()
     if transaction is not None and key in _locked.get(transaction, ()):
         return
-    db.session.refresh(obj, with_for_update=True)
-    _locked.setdefault(db.session.get_transaction(), set()).add(key)
+    session.refresh(obj, with_for_update=True)
+    _locked.setdefault(session.get_transaction(), set()).add(key)
 
 
 def move(

@@ -23,7 +23,11 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.utils import cached_property
+from werkzeug.wrappers import Request
 
 from dps_portal.core import clock
 from dps_portal.core.access import declared_access
@@ -37,7 +41,57 @@ from dps_portal.extensions import db, login_manager
 ERROR_PAGES = {400, 403, 404, 405, 413, 429, 500}
 
 
+# The largest id a database integer column holds (PostgreSQL's INTEGER).
+LARGEST_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a URL: an id the database can hold, written without leading zeros; any
+    other number is not a route (404), never a database error."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        if len(value) > 1 and value.startswith("0"):
+            raise ValidationError()
+        return super().to_python(value)
+
+
+NUL = "\x00"
+
+
+def _without_nul(values: MultiDict) -> tuple[ImmutableMultiDict, bool]:
+    if not any(NUL in value for value in values.values() if isinstance(value, str)):
+        return values, False
+    cleaned = [
+        (key, value.replace(NUL, "") if isinstance(value, str) else value)
+        for key, value in values.items(multi=True)
+    ]
+    return ImmutableMultiDict(cleaned), True
+
+
+class PortalRequest(Flask.request_class):
+    """A request whose query and form values hold no NUL character: no one types one, and
+    PostgreSQL cannot keep text with one in it. Removed, and the person told."""
+
+    @cached_property
+    def args(self) -> MultiDict:
+        cleaned, _ = _without_nul(Request.args.__get__(self))
+        return cleaned
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        cleaned, changed = _without_nul(self.__dict__["form"])
+        if changed:
+            self.__dict__["form"] = cleaned
+            flash("We removed characters that cannot be stored (NUL) from what you sent.")
+
+
 def init_app(app: Flask) -> None:
+    app.request_class = PortalRequest
+    app.url_map.converters["int"] = IdConverter
     login_manager.login_view = "accounts.sign_in"
     login_manager.login_message = "Sign in to see this page."
     login_manager.login_message_category = "info"

@@ -6,8 +6,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from dps_portal.cqc.importer import CqcImportError, import_cqc_file
-from dps_portal.extensions import db
+from dps_portal.cqc.importer import CqcImportError
+from dps_portal.cqc.runner import import_path
 
 
 @click.command("import-cqc")
@@ -17,13 +17,8 @@ def import_cqc_command(path: str) -> None:
     """Import a CQC directory or ratings file (CSV or .ods), committing every thousand rows
     or so. A progress bar shows on a terminal (on stderr, so the summary can be piped)."""
     try:
-        if sys.stderr.isatty():
-            summary = _import_with_bar(path)
-        else:
-            summary = import_cqc_file(path, after_batch=db.session.commit)
-        db.session.commit()
+        summary = _import_with_bar(path) if sys.stderr.isatty() else import_path(path)
     except CqcImportError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
     for line in summary.lines():
         click.echo(line)
@@ -38,4 +33,4 @@ def _import_with_bar(path: str):
             bar.update(bytes_read - done)
             done = bytes_read
 
-        return import_cqc_file(path, progress=advance, after_batch=db.session.commit)
+        return import_path(path, progress=advance)

@@ -1,12 +1,14 @@
-import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dps_portal.core import clock
 from dps_portal.core.models import Base, IdMixin, enum_type, foreign_key
+from dps_portal.core.states import StateEnum
+from dps_portal.cqc.rules import STALLED_AFTER
 from dps_portal.providers.models import CqcRating
 
 
@@ -44,15 +46,31 @@ class CqcRatingChange(IdMixin, Base):
     source_file: Mapped[str] = mapped_column(String(255), default="")
 
 
-class CqcImportState(enum.Enum):
+class CqcImportState(StateEnum):
     queued = "Queued"
     running = "Running"
     finished = "Finished"
     failed = "Failed"
 
+    # A running import cut off (a worker restarted) is queued again.
+    __transitions__ = {"queued": ("running",), "running": ("finished", "failed", "queued")}
+    __stamps__ = {"running": "started_at", "finished": "finished_at", "failed": "finished_at"}
+
     @property
     def label(self) -> str:
         return self.value
+
+    @property
+    def tag_class(self) -> str:
+        return IMPORT_STATE_TAGS[self]
+
+
+IMPORT_STATE_TAGS = {
+    CqcImportState.queued: "govuk-tag--grey",
+    CqcImportState.running: "govuk-tag--blue",
+    CqcImportState.finished: "govuk-tag--green",
+    CqcImportState.failed: "govuk-tag--red",
+}
 
 
 class CqcImport(IdMixin, Base):
@@ -60,6 +78,7 @@ class CqcImport(IdMixin, Base):
     runs, then its summary (or why it failed)."""
 
     __tablename__ = "cqc_import"
+    noun = "import"
     __table_args__ = (
         CheckConstraint(
             "(state IN ('finished', 'failed')) = (finished_at IS NOT NULL)",
@@ -96,7 +115,29 @@ class CqcImport(IdMixin, Base):
 
     @property
     def is_done(self) -> bool:
-        return self.state in (CqcImportState.finished, CqcImportState.failed)
+        return self.state.is_final
+
+    @property
+    def is_queued(self) -> bool:
+        return self.state is CqcImportState.queued
+
+    @property
+    def has_failed(self) -> bool:
+        return self.state is CqcImportState.failed
+
+    @hybrid_method
+    def is_stalled(self, now: datetime) -> bool:
+        """Running, but silent for STALLED_AFTER: the worker running it was cut off."""
+        return (
+            self.state is CqcImportState.running
+            and self.progress_at is not None
+            and self.progress_at < now - STALLED_AFTER
+        )
+
+    @is_stalled.inplace.expression
+    @classmethod
+    def _is_stalled_expression(cls, now: datetime):
+        return and_(cls.state == CqcImportState.running, cls.progress_at < now - STALLED_AFTER)
 
     @property
     def percent_read(self) -> int:

@@ -14,15 +14,16 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import select
 
-from dps_portal.accounts.queries import active_officers
 from dps_portal.audit.actions import AuditAction
-from dps_portal.audit.operations import record_event
+from dps_portal.audit.operations import fields_of, record_created, record_event
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
+from dps_portal.core.roles import Role
+from dps_portal.core.states import lock
 from dps_portal.cqc.models import CqcImport, CqcImportState, CqcLocation, CqcRatingChange
 from dps_portal.extensions import db
 from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email
+from dps_portal.notifications.operations import tell_role
 from dps_portal.providers.models import CareHome, CqcRating
 
 _CHUNK = 64 * 1024
@@ -128,20 +129,14 @@ def _flag_inadequate(home: CareHome, *, now: datetime) -> None:
     home.cqc_review_cleared_at = None
     home.cqc_review_cleared_by_id = None
     published = home.cqc_rating_on.isoformat() if home.cqc_rating_on else "undated"
-    title = f"CQC rated {home.name} Inadequate"
-    body = (
+    tell_role(
+        Role.contracts_officer,
+        f"CQC rated {home.name} Inadequate",
         f"The CQC's published rating for {home.name} ({home.cqc_location_id}) is now "
-        "Inadequate. The home cannot take placements until a contracts officer has reviewed it."
+        "Inadequate. The home cannot take placements until a contracts officer has reviewed it.",
+        portal_path("cqc.review_home", home_id=home.id),
+        dedupe=f"cqc-inadequate:{home.id}:{published}",
     )
-    link = portal_path("cqc.review_home", home_id=home.id)
-    for officer in active_officers():
-        notify_and_email(
-            officer,
-            title,
-            body,
-            link,
-            dedupe_key=f"cqc-inadequate:{home.id}:{published}:{officer.id}",
-        )
 
 
 # Officers' uploads and reviews.
@@ -188,20 +183,12 @@ def queue_import(stream: BinaryIO, *, original_filename: str, file_format: str, 
         sha256=digest.hexdigest(),
         uploaded_by_id=by.id,
     )
-    db.session.add(cqc_import)
-    db.session.flush()
-    record_event(
+    return record_created(
+        cqc_import,
         AuditAction.cqc_import_uploaded,
-        actor=by,
-        subject=cqc_import,
-        after={
-            "original_filename": cqc_import.original_filename,
-            "file_format": file_format,
-            "size_bytes": size,
-            "sha256": cqc_import.sha256,
-        },
+        by=by,
+        after=fields_of(cqc_import, "original_filename", "file_format", "size_bytes", "sha256"),
     )
-    return cqc_import
 
 
 def _review_state(home: CareHome) -> dict:
@@ -214,45 +201,36 @@ def _review_state(home: CareHome) -> dict:
     }
 
 
-def _check_reviewable(home: CareHome) -> None:
-    if home.cqc_review_required_since is None:
-        raise OperationRefused(f"{home.name} is not waiting for a review of its CQC rating.")
-
-
 def allow_placements(home: CareHome, *, note: str, by) -> None:
     """The officer has reviewed the Inadequate rating and lets the home keep taking
     placements: the rating no longer counts against it (until a new import flags it again)."""
-    _check_reviewable(home)
-    before = _review_state(home)
-    now = clock.now()
-    home.cqc_review_required_since = None
-    home.cqc_review_cleared_at = now
-    home.cqc_review_cleared_by_id = by.id
-    home.cqc_review_note = note
-    db.session.flush()
-    record_event(
-        AuditAction.cqc_review_cleared,
-        actor=by,
-        subject=home,
-        before=before,
-        after=_review_state(home),
-    )
+    _review(home, note=note, by=by, cleared=True, event=AuditAction.cqc_review_cleared)
 
 
 def keep_out(home: CareHome, *, note: str, by) -> None:
     """The officer has reviewed the Inadequate rating and keeps the home out: the review is
     done, the rating still counts (not cleared), and the officer goes on to suspend it."""
-    _check_reviewable(home)
+    _review(
+        home,
+        note=note,
+        by=by,
+        cleared=False,
+        event=AuditAction.cqc_review_kept_out,
+        reviewed_by_id=by.id,
+    )
+
+
+def _review(home: CareHome, *, note: str, by, cleared: bool, event: AuditAction, **after) -> None:
+    """Record an officer's review of a flagged home: it no longer waits for one."""
+    lock(home)
+    if home.cqc_review_required_since is None:
+        raise OperationRefused(f"{home.name} is not waiting for a review of its CQC rating.")
     before = _review_state(home)
     home.cqc_review_required_since = None
-    home.cqc_review_cleared_at = None
-    home.cqc_review_cleared_by_id = None
+    home.cqc_review_cleared_at = clock.now() if cleared else None
+    home.cqc_review_cleared_by_id = by.id if cleared else None
     home.cqc_review_note = note
     db.session.flush()
     record_event(
-        AuditAction.cqc_review_kept_out,
-        actor=by,
-        subject=home,
-        before=before,
-        after={**_review_state(home), "reviewed_by_id": by.id},
+        event, actor=by, subject=home, before=before, after={**_review_state(home), **after}
     )

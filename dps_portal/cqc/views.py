@@ -1,35 +1,21 @@
-from flask import abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from dps_portal.contracts.eligibility import home_eligibility
 from dps_portal.core import clock
 from dps_portal.core.access import role_required
-from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
+from dps_portal.core.web import refusal_redirects_to
 from dps_portal.cqc import operations, queries
 from dps_portal.cqc.forms import ALLOW, ReviewForm, UploadImportForm
 from dps_portal.cqc.models import CqcImport
-from dps_portal.cqc.tasks import start_in_background
+from dps_portal.cqc.runner import start_in_background
 from dps_portal.extensions import db
 from dps_portal.providers.models import CareHome
 
 officers_only = role_required(Role.contracts_officer)
 
 SUSPEND_ENDPOINT = "contracts.suspend"
-
-
-def _import_or_404(cqc_import_id: int) -> CqcImport:
-    cqc_import = db.session.get(CqcImport, cqc_import_id)
-    if cqc_import is None:
-        abort(404)
-    return cqc_import
-
-
-def _home_or_404(home_id: int) -> CareHome:
-    home = db.session.get(CareHome, home_id)
-    if home is None:
-        abort(404)
-    return home
 
 
 @officers_only
@@ -52,7 +38,6 @@ def upload_import():
             file_format=form.cqc_file.file_format,
             by=current_user,
         )
-        db.session.commit()
         start_in_background(current_app._get_current_object(), cqc_import.id)
         return redirect(url_for("cqc.show_import", cqc_import_id=cqc_import.id))
     return render_template("cqc/upload_import.html", form=form)
@@ -60,12 +45,13 @@ def upload_import():
 
 @officers_only
 def show_import(cqc_import_id: int):
-    return render_template("cqc/show_import.html", cqc_import=_import_or_404(cqc_import_id))
+    cqc_import = db.get_or_404(CqcImport, cqc_import_id)
+    return render_template("cqc/show_import.html", cqc_import=cqc_import)
 
 
 @officers_only
 def import_progress(cqc_import_id: int):
-    cqc_import = _import_or_404(cqc_import_id)
+    cqc_import = db.get_or_404(CqcImport, cqc_import_id)
     return jsonify(
         state=cqc_import.state.name,
         rows_read=cqc_import.rows_read,
@@ -81,17 +67,12 @@ def list_reviews():
 
 @officers_only
 def review_home(home_id: int):
-    home = _home_or_404(home_id)
+    home = db.get_or_404(CareHome, home_id)
     form = ReviewForm()
     if form.validate_on_submit():
         decide = operations.allow_placements if form.decision.data == ALLOW else operations.keep_out
-        try:
+        with refusal_redirects_to(url_for("cqc.review_home", home_id=home.id)):
             decide(home, note=form.note.data, by=current_user)
-        except OperationRefused as refusal:
-            db.session.rollback()
-            flash(str(refusal))
-            return redirect(url_for("cqc.review_home", home_id=home.id))
-        db.session.commit()
         if form.decision.data == ALLOW:
             flash(f"{home.name} may take placements again despite its CQC rating.", "success")
             return redirect(url_for("cqc.list_reviews"))

@@ -15,7 +15,7 @@ from dps_portal.documents.pdf import render_pdf
 from dps_portal.documents.storage import store_document
 from dps_portal.extensions import db
 from dps_portal.framework.models import Framework
-from dps_portal.onboarding import operations
+from dps_portal.onboarding import answers, operations
 from dps_portal.onboarding.checks import scopes_of
 from dps_portal.onboarding.models import Application
 from dps_portal.onboarding.question_sets import definition_of
@@ -76,7 +76,7 @@ def answer_every_section(application: Application, *, by: User, only: set[str] |
                 values[question.key] = valid_answer(
                     question, provider=application.provider, by=by, today=today
                 )
-            operations.save_section(application, section.key, scope, values, by=by)
+            answers.save_section(application, section.key, scope, values, by=by)
 
 
 def _complete_details(provider: ProviderOrganisation, framework: Framework) -> None:

@@ -8,4 +8,3 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 bp.add_url_rule("", view_func=views.list_documents, methods=["GET", "POST"])
 bp.add_url_rule("/<int:document_id>/download", view_func=views.download_document)
-bp.add_url_rule("/framework-summary.pdf", view_func=views.framework_summary)

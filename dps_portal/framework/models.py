@@ -40,46 +40,47 @@ class Framework(IdMixin, TimestampMixin, Base):
     )
 
 
-class Category(IdMixin, Base):
+class _FrameworkList:
+    """A list the framework keeps in its own order: its categories, districts and settings."""
+
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Category(_FrameworkList, IdMixin, Base):
     """A client category (lot) providers are admitted to."""
 
     __tablename__ = "category"
     __table_args__ = (UniqueConstraint("framework_id", "code"),)
 
-    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
     specialist_training: Mapped[str] = mapped_column(Text, default="")
-    position: Mapped[int] = mapped_column(default=0)
 
     framework: Mapped[Framework] = relationship(back_populates="categories")
 
 
-class District(IdMixin, Base):
+class District(_FrameworkList, IdMixin, Base):
     """Where a home is: a district of the county, or out of county."""
 
     __tablename__ = "district"
     __table_args__ = (UniqueConstraint("framework_id", "name"),)
 
-    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     is_out_of_county: Mapped[bool] = mapped_column(default=False)
-    position: Mapped[int] = mapped_column(default=0)
 
     framework: Mapped[Framework] = relationship(back_populates="districts")
 
 
-class CareSetting(IdMixin, Base):
+class CareSetting(_FrameworkList, IdMixin, Base):
     """A kind of care a home is registered for: residential (personal care) or nursing."""
 
     __tablename__ = "care_setting"
     __table_args__ = (UniqueConstraint("framework_id", "code"),)
 
-    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(120))
-    position: Mapped[int] = mapped_column(default=0)
 
     framework: Mapped[Framework] = relationship(back_populates="settings")
 
@@ -87,3 +88,9 @@ class CareSetting(IdMixin, Base):
 def current_framework() -> Framework | None:
     """The framework the portal runs: the one whose dates include today, else the newest."""
     return db.session.scalars(select(Framework).order_by(Framework.starts_on.desc())).first()
+
+
+def current_buyer_name() -> str | None:
+    """The council that runs the current framework: the name the pages and documents show."""
+    framework = current_framework()
+    return framework.buyer_name if framework else None

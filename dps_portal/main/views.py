@@ -1,8 +1,9 @@
-from flask import jsonify, redirect, render_template, url_for
+from flask import jsonify, redirect, render_template
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from dps_portal.accounts.views import home_url_for
 from dps_portal.contracts.terms.queries import terms_to_accept
 from dps_portal.core import clock
 from dps_portal.core.access import public, role_required
@@ -14,17 +15,6 @@ from dps_portal.main import queries
 from dps_portal.providers import queries as provider_queries
 from dps_portal.providers.queries import readiness
 
-HOME_ENDPOINTS = {
-    Role.provider: "main.provider_home",
-    Role.contracts_officer: "main.officer_home",
-    Role.quality_monitor: "main.monitor_home",
-    Role.administrator: "main.admin_home",
-}
-
-
-def home_url_for(user) -> str:
-    return url_for(HOME_ENDPOINTS[user.role])
-
 
 @public
 def index():
@@ -35,10 +25,11 @@ def index():
 
 @public
 def healthz():
+    # Its own connection, outside the request's transaction: a failure leaves nothing to undo.
     try:
-        db.session.execute(text("SELECT 1"))
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        db.session.rollback()
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
 

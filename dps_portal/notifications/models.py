@@ -1,4 +1,3 @@
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
@@ -6,6 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dps_portal.core import clock
 from dps_portal.core.models import Base, IdMixin, enum_type
+from dps_portal.core.states import StateEnum
 
 
 class Notification(IdMixin, Base):
@@ -21,10 +21,14 @@ class Notification(IdMixin, Base):
     read_at: Mapped[datetime | None]
 
 
-class OutboxState(enum.Enum):
+class OutboxState(StateEnum):
     queued = "Queued"
     sent = "Sent"
     failed = "Failed"
+
+    # A failed attempt that will be retried leaves the email queued.
+    __transitions__ = {"queued": ("sent", "failed")}
+    __stamps__ = {"sent": "sent_at"}
 
 
 class OutboxEmail(IdMixin, Base):
@@ -46,3 +50,20 @@ class OutboxEmail(IdMixin, Base):
     sent_at: Mapped[datetime | None]
     # Stops the same email being queued twice by a job that runs twice.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    @property
+    def is_queued(self) -> bool:
+        return self.state is OutboxState.queued
+
+    @property
+    def is_sent(self) -> bool:
+        return self.state is OutboxState.sent
+
+    @property
+    def is_failed(self) -> bool:
+        return self.state is OutboxState.failed
+
+    @property
+    def is_retrying(self) -> bool:
+        """Queued again after a failed attempt."""
+        return self.is_queued and self.attempts > 0

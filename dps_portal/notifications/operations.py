@@ -88,17 +88,17 @@ def queue_email(
     )
     db.session.add(email)
     db.session.flush()
-    record_event(
-        AuditAction.email_queued,
-        subject=email,
-        after={
-            "to": email.to_address,
-            "subject": email.subject,
-            "template": template,
-            "attachment_id": email.attachment_id,
-        },
+    record_email_event(
+        AuditAction.email_queued, email, template=template, attachment_id=email.attachment_id
     )
     return email
+
+
+def record_email_event(action: AuditAction, email: OutboxEmail, **after) -> None:
+    """What the trail keeps of an email's progress: who it is to and its subject, and more."""
+    record_event(
+        action, subject=email, after={"to": email.to_address, "subject": email.subject, **after}
+    )
 
 
 def record_email_viewed(email: OutboxEmail, *, by) -> None:

@@ -8,12 +8,13 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from dps_portal.audit.actions import AuditAction
-from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
+from dps_portal.core.states import lock, move
 from dps_portal.documents.models import StoredDocument
 from dps_portal.documents.storage import DocumentUnavailable, read_document
 from dps_portal.extensions import db
 from dps_portal.notifications.models import OutboxEmail, OutboxState
+from dps_portal.notifications.operations import record_email_event
 from dps_portal.notifications.smtp import (
     Attachment,
     SmtpSender,
@@ -22,6 +23,7 @@ from dps_portal.notifications.smtp import (
     build_message,
 )
 from dps_portal.scheduler.registry import Job
+from dps_portal.scheduler.runner import keep_progress
 
 # The most emails one run sends; the rest wait for the next run, a minute later.
 BATCH_SIZE = 100
@@ -37,7 +39,7 @@ def retry_delay(attempts: int) -> timedelta:
 def deliver_outbox(now: datetime | None = None) -> dict:
     """Send the queued emails that are due, oldest first, and retry failures with backoff.
 
-    Unlike every other job, this one commits after each email: an email the server has
+    Unlike every other job, this one keeps its progress after each email: an email the server has
     accepted is marked sent at once, so a crash later in the run never sends it again. Each
     email is claimed with SELECT ... FOR UPDATE SKIP LOCKED (PostgreSQL; SQLite ignores it
     and serialises writers anyway), so two deliverers running at once never send the same
@@ -58,7 +60,7 @@ def deliver_outbox(now: datetime | None = None) -> dict:
             if email is None:
                 break
             outcome, server_unreachable = _deliver(sender, email, now)
-            db.session.commit()
+            keep_progress()
             counts[outcome] += 1
             if server_unreachable:
                 # The other due emails would fail the same way: they wait for the next run.
@@ -88,14 +90,9 @@ def _deliver(sender: SmtpSender, email: OutboxEmail, now: datetime) -> tuple[str
     except (OSError, smtplib.SMTPException) as error:
         outcome = _record_failure(email, error, now, permanent=_is_permanent(error))
         return outcome, not _is_about_message(error)
+    move(email, OutboxState.sent)
     email.attempts += 1
-    email.state = OutboxState.sent
-    email.sent_at = clock.now()
-    record_event(
-        AuditAction.email_sent,
-        subject=email,
-        after={"to": email.to_address, "subject": email.subject, "attempts": email.attempts},
-    )
+    record_email_event(AuditAction.email_sent, email, attempts=email.attempts)
     return "sent", False
 
 
@@ -140,22 +137,16 @@ def _is_permanent(error: Exception) -> bool:
 
 
 def _record_failure(email: OutboxEmail, error: Exception, now: datetime, permanent: bool) -> str:
+    lock(email)
     email.attempts += 1
     if isinstance(error, SmtpUnavailable):
         email.last_error = f"Could not use the mail server: {error}"[:ERROR_MAX_LENGTH]
     else:
         email.last_error = f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
     if permanent or email.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-        email.state = OutboxState.failed
-        record_event(
-            AuditAction.email_failed,
-            subject=email,
-            after={
-                "to": email.to_address,
-                "subject": email.subject,
-                "attempts": email.attempts,
-                "error": email.last_error,
-            },
+        move(email, OutboxState.failed)
+        record_email_event(
+            AuditAction.email_failed, email, attempts=email.attempts, error=email.last_error
         )
         current_app.logger.warning(
             "Email %s to %s failed for good: %s", email.id, email.to_address, email.last_error

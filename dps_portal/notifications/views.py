@@ -23,14 +23,12 @@ def mark_read(notification_id: int):
     if notification is None:
         abort(404)
     operations.mark_read(notification)
-    db.session.commit()
     return redirect(url_for("notifications.list_notifications"))
 
 
 @signed_in
 def mark_all_read():
     marked = operations.mark_all_read(current_user)
-    db.session.commit()
     if marked:
         flash("All your notifications are marked as read.", "success")
     return redirect(url_for("notifications.list_notifications"))
@@ -55,7 +53,6 @@ def show_outbox_email(email_id: int):
     if email is None:
         abort(404)
     operations.record_email_viewed(email, by=current_user)
-    db.session.commit()
     attachment = (
         db.session.get(StoredDocument, email.attachment_id) if email.attachment_id else None
     )

@@ -7,7 +7,7 @@ from sqlalchemy import Select, select
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category
 from dps_portal.onboarding.models import Admission, AdmittedHome
-from dps_portal.providers.models import CareHome
+from dps_portal.providers.models import CareHome, ProviderOrganisation
 
 
 def admitted_pairs() -> Select:
@@ -60,3 +60,12 @@ def is_admitted(home: CareHome, category: Category) -> bool:
         AdmittedHome.care_home_id == home.id, Admission.category_id == category.id
     )
     return db.session.scalar(pairs.limit(1)) is not None
+
+
+def admissions_of(provider: ProviderOrganisation) -> list[Admission]:
+    """The provider's admissions, one per category it is admitted to."""
+    return list(
+        db.session.scalars(
+            select(Admission).where(Admission.provider_id == provider.id).order_by(Admission.id)
+        )
+    )

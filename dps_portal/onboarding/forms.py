@@ -91,21 +91,9 @@ def _question_field(question: Question, noun: str):
             widget=GovRadioInput(),
         )
     if question.kind == "text":
-        return StringField(
-            question.text,
-            description=hint,
-            filters=[strip],
-            validators=[Length(max=2000, message="Answer must be 2,000 characters or fewer")],
-            widget=GovTextInput(),
-        )
+        return _text_field(StringField, GovTextInput(), question.text, hint, 2000)
     if question.kind == "textarea":
-        return TextAreaField(
-            question.text,
-            description=hint,
-            filters=[strip],
-            validators=[Length(max=10000, message="Answer must be 10,000 characters or fewer")],
-            widget=GovTextArea(),
-        )
+        return _text_field(TextAreaField, GovTextArea(), question.text, hint, 10000)
     if question.kind == "money":
         return MoneyField(question.text, description=hint, noun=noun)
     if question.kind == "date":
@@ -115,6 +103,17 @@ def _question_field(question: Question, noun: str):
     if question.kind == "insurance":
         return FormField(insurance_form_class(question), question.text, description=hint)
     raise ValueError(f"no field for a {question.kind} question")
+
+
+def _text_field(field_class, widget, label: str, hint: str, limit: int):
+    message = f"Answer must be {limit:,} characters or fewer"
+    return field_class(
+        label,
+        description=hint,
+        filters=[strip],
+        validators=[Length(max=limit, message=message)],
+        widget=widget,
+    )
 
 
 def _noun(question: Question) -> str:

@@ -11,11 +11,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dps_portal.core import clock
 from dps_portal.core.models import Base, IdMixin, TimestampMixin, enum_type
+from dps_portal.core.states import StateEnum
 
 
 class QuestionSet(IdMixin, Base):
@@ -33,12 +36,51 @@ class QuestionSet(IdMixin, Base):
     published_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
-class ApplicationState(enum.Enum):
+class ApplicationState(StateEnum):
     draft = "Draft"
     submitted = "Submitted"
     clarification_requested = "Clarification requested"
     decided = "Decided"
     withdrawn = "Withdrawn"
+
+    __transitions__ = {
+        "draft": ("submitted", "withdrawn"),
+        "submitted": ("clarification_requested", "decided", "withdrawn"),
+        "clarification_requested": ("submitted", "decided", "withdrawn"),
+    }
+    __stamps__ = {"decided": "decided_at", "withdrawn": "withdrawn_at"}
+
+    @property
+    def is_open(self) -> bool:
+        """An organisation may have one application in these states at a time."""
+        return self in OPEN_STATES
+
+    @property
+    def is_editable(self) -> bool:
+        """The provider can still change it (all of it in draft; the reopened sections while
+        a clarification is open)."""
+        return self in EDITABLE_STATES
+
+    @property
+    def is_awaiting_decision(self) -> bool:
+        return self in AWAITING_DECISION
+
+
+OPEN_STATES = frozenset(
+    {ApplicationState.draft, ApplicationState.submitted, ApplicationState.clarification_requested}
+)
+EDITABLE_STATES = frozenset({ApplicationState.draft, ApplicationState.clarification_requested})
+AWAITING_DECISION = frozenset(
+    {ApplicationState.submitted, ApplicationState.clarification_requested}
+)
+
+
+def _state_in(states: frozenset[ApplicationState]) -> hybrid_property:
+    """Whether the application's state is one of `states`: in Python, and in SQL to filter."""
+    return hybrid_property(
+        lambda application: application.state in states,
+        expr=lambda cls: cls.state.in_(states),
+    )
 
 
 class Application(IdMixin, TimestampMixin, Base):
@@ -107,10 +149,97 @@ class Application(IdMixin, TimestampMixin, Base):
     decision_notice = relationship("StoredDocument", foreign_keys=[decision_notice_id])
     previous_application = relationship("Application", remote_side="Application.id")
 
-    @property
+    @hybrid_property
     def decision_due_on(self) -> date | None:
         """The date the decision is due by: the extended date when there is one."""
         return self.extended_due_on or self.due_on
+
+    @decision_due_on.inplace.expression
+    @classmethod
+    def _decision_due_on_expression(cls):
+        return func.coalesce(cls.extended_due_on, cls.due_on)
+
+    is_open = _state_in(OPEN_STATES)
+    is_awaiting_decision = _state_in(AWAITING_DECISION)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state is ApplicationState.draft
+
+    @property
+    def is_decided(self) -> bool:
+        return self.state is ApplicationState.decided
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.state is ApplicationState.withdrawn
+
+    @property
+    def is_received(self) -> bool:
+        """The council has received it; drafts are the provider's own business."""
+        return self.received_on is not None
+
+    @property
+    def has_admitted_category(self) -> bool:
+        return any(chosen.is_admitted for chosen in self.categories)
+
+    @property
+    def open_clarification(self) -> "ClarificationRequest | None":
+        """The clarification the provider has still to answer, if any."""
+        if self.state is not ApplicationState.clarification_requested:
+            return None
+        pending = [request for request in self.clarifications if request.is_open]
+        return pending[-1] if pending else None
+
+    @property
+    def reopened_parts(self) -> set[str]:
+        """The parts (section keys, "categories", "rates") an open clarification reopened."""
+        clarification = self.open_clarification
+        return set(clarification.section_keys or ()) if clarification is not None else set()
+
+    def is_part_changeable(self, part_key: str) -> bool:
+        """Anything in draft; only the reopened parts while a clarification is open."""
+        return self.is_draft or part_key in self.reopened_parts
+
+    # Who may do what: the provider's own users on its side, contracts officers on theirs.
+
+    def is_own(self, user) -> bool:
+        return user.is_provider_user and user.provider_id == self.provider_id
+
+    def can_change(self, user, part_key: str) -> bool:
+        return self.is_own(user) and self.is_part_changeable(part_key)
+
+    def can_submit(self, user) -> bool:
+        return self.is_own(user) and self.is_draft
+
+    def can_withdraw(self, user) -> bool:
+        return self.is_own(user) and self.state.is_open
+
+    def can_respond(self, user) -> bool:
+        return self.is_own(user) and self.open_clarification is not None
+
+    def can_apply_again_from(self, user) -> bool:
+        """A decided application with a rejected category: its provider may start again
+        from it."""
+        return (
+            self.is_own(user)
+            and self.is_decided
+            and any(chosen.is_rejected for chosen in self.categories)
+        )
+
+    def can_review(self, user) -> bool:
+        return user.is_contracts_officer and self.is_received
+
+    def can_decide(self, user) -> bool:
+        return self.can_review(user) and self.state.is_awaiting_decision
+
+    can_record_self_cleaning = can_decide
+
+    def can_ask_for_clarification(self, user) -> bool:
+        return self.can_review(user) and self.state is ApplicationState.submitted
+
+    def can_extend(self, user) -> bool:
+        return self.can_decide(user) and self.extended_due_on is None
 
 
 class CategoryDecision(enum.Enum):
@@ -142,6 +271,19 @@ class ApplicationCategory(IdMixin, Base):
 
     application: Mapped[Application] = relationship(back_populates="categories")
     category = relationship("Category")
+
+    @property
+    def is_decided(self) -> bool:
+        return self.decision is not CategoryDecision.pending
+
+    @property
+    def is_admitted(self) -> bool:
+        return self.decision is CategoryDecision.admitted
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.decision is CategoryDecision.rejected
+
     homes: Mapped[list["ApplicationHome"]] = relationship(
         back_populates="application_category",
         cascade="all, delete-orphan",
@@ -209,6 +351,10 @@ class SectionReview(IdMixin, Base):
     application: Mapped[Application] = relationship(back_populates="section_reviews")
     reviewed_by = relationship("User")
 
+    @property
+    def is_passed(self) -> bool:
+        return self.outcome is ReviewOutcome.passed
+
 
 class ClarificationRequest(IdMixin, Base):
     """An officer's question to the provider, reopening some sections for it to answer."""
@@ -265,22 +411,3 @@ class AdmittedHome(IdMixin, Base):
 
     admission: Mapped[Admission] = relationship(back_populates="homes")
     care_home = relationship("CareHome")
-
-
-class DeclarationRequest(IdMixin, Base):
-    """An officer asks an admitted provider to confirm its self-declaration again. The
-    provider stays admitted while it is open; past `due_on` unanswered, it is ineligible."""
-
-    __tablename__ = "declaration_request"
-
-    provider_id: Mapped[int] = mapped_column(ForeignKey("provider_organisation.id"), index=True)
-    message: Mapped[str] = mapped_column(Text, default="")
-    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    requested_at: Mapped[datetime] = mapped_column(default=clock.now)
-    due_on: Mapped[date]
-    confirmed_at: Mapped[datetime | None]
-    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    # The declaration as the provider confirmed it (question key -> answer).
-    answers: Mapped[Any] = mapped_column(JSON, nullable=True)
-
-    provider = relationship("ProviderOrganisation")

@@ -3,7 +3,6 @@ withdrawing and answering a clarification."""
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -11,28 +10,27 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
 
 from dps_portal.accounts.models import User
-from dps_portal.accounts.queries import active_officers
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.money import to_money
-from dps_portal.documents.models import StoredDocument
+from dps_portal.core.roles import Role
+from dps_portal.core.states import lock, move
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
-from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email, queue_email
+from dps_portal.notifications.emails import external_url, portal_path
+from dps_portal.notifications.operations import queue_email, tell, tell_role
 from dps_portal.onboarding import rules
+from dps_portal.onboarding.answers import (
+    answer_record,
+    drop_answers_out_of_scope,
+    ensure_changeable,
+)
 from dps_portal.onboarding.checks import (
     CATEGORIES_KEY,
-    ORGANISATION_SCOPE,
     RATES_KEY,
     Problem,
-    answers_by_scope,
-    category_scope,
-    exclusion_flags,
-    home_scope,
-    inadequate_homes,
     insurance_expired,
     parse_scope,
     submission_problems,
@@ -48,32 +46,6 @@ from dps_portal.onboarding.models import (
 from dps_portal.onboarding.question_sets import current_question_set, definition_of
 from dps_portal.onboarding.questions import Question, Section
 from dps_portal.providers.models import CareHome, EvidenceItem, ProviderOrganisation
-
-__all__ = [
-    "OPEN_STATES",
-    "Problem",
-    "SubmissionRefused",
-    "answers_of_sections",
-    "can_edit_part",
-    "exclusion_flags",
-    "inadequate_homes",
-    "open_clarification",
-    "respond_to_clarification",
-    "save_categories",
-    "save_rates",
-    "save_section",
-    "start_application",
-    "submission_problems",
-    "submit_application",
-    "withdraw_application",
-]
-
-# An organisation may have one application in these states at a time.
-OPEN_STATES = (
-    ApplicationState.draft,
-    ApplicationState.submitted,
-    ApplicationState.clarification_requested,
-)
 
 
 class SubmissionRefused(OperationRefused):
@@ -107,9 +79,7 @@ def start_application(
         .with_for_update()
     )
     already_open = db.session.scalars(
-        select(Application).where(
-            Application.provider_id == provider.id, Application.state.in_(OPEN_STATES)
-        )
+        select(Application).where(Application.provider_id == provider.id, Application.is_open)
     ).first()
     if already_open is not None:
         raise OperationRefused(
@@ -273,41 +243,10 @@ def _scope_fits(scope: str, section: Section, homes: set[int], categories: set[i
 # Editing.
 
 
-def open_clarification(application: Application) -> ClarificationRequest | None:
-    """The clarification the provider has still to answer, if any."""
-    if application.state is not ApplicationState.clarification_requested:
-        return None
-    pending = [request for request in application.clarifications if request.is_open]
-    return pending[-1] if pending else None
-
-
-def can_edit_part(application: Application, part_key: str) -> bool:
-    """Whether the provider may change this part now: anything in draft; only the reopened
-    sections while a clarification is open (a part is a section key, "categories" or
-    "rates")."""
-    if application.state is ApplicationState.draft:
-        return True
-    clarification = open_clarification(application)
-    return clarification is not None and part_key in (clarification.section_keys or ())
-
-
-def _ensure_editable(application: Application, part_key: str) -> None:
-    if application.state not in rules.EDITABLE_STATES:
-        raise OperationRefused(
-            f"Application {application.reference} has been "
-            f"{application.state.value.lower()}: it can no longer be changed."
-        )
-    if not can_edit_part(application, part_key):
-        raise OperationRefused(
-            "The council has only reopened some sections of the application: "
-            "this part cannot be changed."
-        )
-
-
 def save_categories(application: Application, selections: dict[int, list[int]], *, by) -> None:
     """Set the categories applied for and the homes put forward for each. The answers and
     rates of categories and homes no longer chosen go with them."""
-    _ensure_editable(application, CATEGORIES_KEY)
+    ensure_changeable(application, CATEGORIES_KEY)
     categories = {category.id: category for category in application.framework.categories}
     homes = {
         home.id: home
@@ -341,7 +280,7 @@ def save_categories(application: Application, selections: dict[int, list[int]], 
             if home_id not in present:
                 chosen.homes.append(ApplicationHome(care_home=homes[home_id]))
     db.session.flush()
-    _drop_answers_out_of_scope(application)
+    drop_answers_out_of_scope(application)
     after = _categories_snapshot(application)
     record_event(
         AuditAction.application_categories_saved,
@@ -359,163 +298,11 @@ def _categories_snapshot(application: Application) -> dict[str, list[int]]:
     }
 
 
-def _drop_answers_out_of_scope(application: Application) -> None:
-    valid = {ORGANISATION_SCOPE}
-    for chosen in application.categories:
-        valid.add(category_scope(chosen.category_id))
-        valid.update(home_scope(entry.care_home_id) for entry in chosen.homes)
-    for answer in list(application.answers):
-        if answer.scope not in valid:
-            application.answers.remove(answer)
-    db.session.flush()
-
-
-def save_section(
-    application: Application, section_key: str, scope: str, values: dict[str, Any], *, by
-) -> None:
-    """Store the answers to one section for one scope.
-
-    `values` maps question keys to answers: "yes"/"no", text, a date, a Decimal, a choice;
-    for a file question a StoredDocument or its id; for insurance a dict with "amount",
-    "expires_on" and optionally "document" (or "document_id"). A question left out of
-    `values` keeps its answer (an upload not replaced); None or "" clears it."""
-    _ensure_editable(application, section_key)
-    section = _section(application, section_key)
-    _check_scope(application, section, scope)
-    existing = {
-        answer.question_key: answer
-        for answer in application.answers
-        if answer.scope == scope and answer.section_key == section_key
-    }
-    before = {key: _answer_record(answer) for key, answer in existing.items()}
-    unknown = set(values) - {question.key for question in section.questions}
-    if unknown:
-        raise OperationRefused(f"Not questions of this section: {', '.join(sorted(unknown))}")
-    for question in section.questions:
-        if question.key not in values:
-            continue
-        value, document_id, keep_document = _stored_form(
-            application, question, values[question.key]
-        )
-        answer = existing.get(question.key)
-        if answer is None:
-            answer = Answer(section_key=section.key, question_key=question.key, scope=scope)
-            application.answers.append(answer)
-            existing[question.key] = answer
-        answer.value = value
-        if not keep_document:
-            answer.document_id = document_id
-        if _is_empty(answer):
-            application.answers.remove(answer)
-            del existing[question.key]
-    # An answer that only matters when another answer says so goes when it no longer does.
-    current_values = {key: answer.value for key, answer in existing.items()}
-    for question in section.questions:
-        answer = existing.get(question.key)
-        if answer is not None and question.required_if and not question.is_required(current_values):
-            application.answers.remove(answer)
-            del existing[question.key]
-    db.session.flush()
-    after = {key: _answer_record(answer) for key, answer in existing.items()}
-    record_event(
-        AuditAction.application_section_saved,
-        actor=by,
-        subject=application,
-        before={"section": section_key, "scope": scope, "answers": before},
-        after={"section": section_key, "scope": scope, "answers": after},
-    )
-
-
-def _section(application: Application, section_key: str) -> Section:
-    try:
-        return definition_of(application.question_set).section(section_key)
-    except KeyError:
-        raise OperationRefused("That section is not part of this application.") from None
-
-
-def _check_scope(application: Application, section: Section, scope: str) -> None:
-    try:
-        kind, number = parse_scope(scope)
-    except ValueError:
-        raise OperationRefused("That section is not part of this application.") from None
-    if kind != section.scope:
-        raise OperationRefused("That section is not part of this application.")
-    if kind == "home" and number not in {
-        entry.care_home_id for chosen in application.categories for entry in chosen.homes
-    }:
-        raise OperationRefused("Put the home forward for a category before answering about it.")
-    if kind == "category" and number not in {
-        chosen.category_id for chosen in application.categories
-    }:
-        raise OperationRefused("Choose the category before answering about it.")
-
-
-def _stored_form(
-    application: Application, question: Question, raw: Any
-) -> tuple[Any, int | None, bool]:
-    """(value, document id, whether to keep the stored document) for one answer."""
-    if question.kind == "file":
-        if raw in (None, ""):
-            return None, None, False
-        return None, _own_document_id(application, raw), False
-    if question.kind == "insurance":
-        if raw in (None, ""):
-            return None, None, False
-        amount = raw.get("amount")
-        expires_on = raw.get("expires_on")
-        value = {
-            "amount": None if amount in (None, "") else str(to_money(amount)),
-            "expires_on": None if expires_on in (None, "") else _iso(expires_on),
-        }
-        document = raw.get("document", raw.get("document_id"))
-        if "document" not in raw and "document_id" not in raw:
-            return value, None, True
-        document_id = None if document is None else _own_document_id(application, document)
-        return value, document_id, False
-    if raw in (None, ""):
-        return None, None, True
-    if question.kind == "money":
-        return str(to_money(raw)), None, True
-    if question.kind == "date":
-        return _iso(raw), None, True
-    if question.kind == "yes_no":
-        if raw not in ("yes", "no"):
-            raise OperationRefused(f"Answer “{question.text}” with yes or no.")
-        return raw, None, True
-    if question.kind == "choice" and raw not in question.options:
-        raise OperationRefused(f"Choose one of the answers to “{question.text}”.")
-    return str(raw), None, True
-
-
-def _iso(value: date | str) -> str:
-    return value.isoformat() if isinstance(value, date) else date.fromisoformat(value).isoformat()
-
-
-def _own_document_id(application: Application, document: StoredDocument | int) -> int:
-    if not isinstance(document, StoredDocument):
-        document = db.session.get(StoredDocument, int(document))
-    if document is None or document.provider_id != application.provider_id:
-        raise OperationRefused("Upload the document again: it could not be found.")
-    return document.id
-
-
-def _is_empty(answer: Answer) -> bool:
-    if answer.document_id is not None:
-        return False
-    if isinstance(answer.value, dict):
-        return not any(answer.value.values())
-    return answer.value in (None, "")
-
-
-def _answer_record(answer: Answer) -> dict:
-    return {"value": answer.value, "document_id": answer.document_id}
-
-
 def save_rates(
     application: Application, rates: dict[tuple[int, int], Decimal | None], *, by
 ) -> None:
     """The proposed weekly rate for each (category id, home id) put forward."""
-    _ensure_editable(application, RATES_KEY)
+    ensure_changeable(application, RATES_KEY)
     entries = {
         (chosen.category_id, entry.care_home_id): entry
         for chosen in application.categories
@@ -552,7 +339,8 @@ def _money_text(amount: Decimal | None) -> str | None:
 def submit_application(application: Application, *, by) -> None:
     """Send the application to the council: the decision is due 10 working days after the
     UK date it arrives."""
-    if application.state is not ApplicationState.draft:
+    lock(application)
+    if not application.is_draft:
         raise OperationRefused(
             f"Application {application.reference} has already been "
             f"{application.state.value.lower()}."
@@ -573,15 +361,12 @@ def submit_application(application: Application, *, by) -> None:
         question = questions.get(answer.question_key)
         if question is not None:
             answer.question_text = question.text
-    rules.move(application, ApplicationState.submitted)
-    db.session.flush()
-    record_event(
-        AuditAction.application_submitted,
-        actor=by,
-        subject=application,
-        before={"state": ApplicationState.draft.name},
+    move(
+        application,
+        ApplicationState.submitted,
+        by=by,
+        event=AuditAction.application_submitted,
         after={
-            "state": application.state.name,
             "reference": application.reference,
             "received_on": application.received_on.isoformat(),
             "due_on": application.due_on.isoformat(),
@@ -589,15 +374,13 @@ def submit_application(application: Application, *, by) -> None:
         },
     )
     categories = ", ".join(chosen.category.name for chosen in application.categories)
-    for officer in active_officers():
-        notify_and_email(
-            officer,
-            f"New application {application.reference} from {application.provider.display_name}",
-            f"Categories: {categories}. The decision is due by "
-            f"{clock.format_date(application.due_on)}.",
-            _officer_link(application),
-            dedupe_key=f"application-submitted:{application.id}:officer:{officer.id}",
-        )
+    _tell_officers(
+        application,
+        "submitted",
+        f"New application {application.reference} from {application.provider.display_name}",
+        f"Categories: {categories}. The decision is due by "
+        f"{clock.format_date(application.due_on)}.",
+    )
     queue_email(
         by.email,
         f"Application {application.reference} received",
@@ -612,33 +395,29 @@ def submit_application(application: Application, *, by) -> None:
 
 def withdraw_application(application: Application, *, by, reason: str) -> None:
     """The provider takes its application back before the council decides."""
-    if application.state not in OPEN_STATES:
+    lock(application)
+    if not application.state.is_open:
         raise OperationRefused(
             f"Application {application.reference} has been "
             f"{application.state.value.lower()}: it can no longer be withdrawn."
         )
-    before_state = application.state
-    rules.move(application, ApplicationState.withdrawn)
-    application.withdrawn_at = clock.now()
+    was_awaiting_decision = application.state.is_awaiting_decision
     application.withdrawal_reason = reason.strip()
-    db.session.flush()
-    record_event(
-        AuditAction.application_withdrawn,
-        actor=by,
-        subject=application,
-        before={"state": before_state.name},
-        after={"state": application.state.name, "reason": application.withdrawal_reason},
+    move(
+        application,
+        ApplicationState.withdrawn,
+        by=by,
+        event=AuditAction.application_withdrawn,
+        after={"reason": application.withdrawal_reason},
     )
-    if before_state in rules.AWAITING_DECISION:
-        for officer in active_officers():
-            notify_and_email(
-                officer,
-                f"Application {application.reference} withdrawn",
-                f"{application.provider.display_name} withdrew its application. "
-                f"Reason: {application.withdrawal_reason or 'none given'}",
-                _officer_link(application),
-                dedupe_key=f"application-withdrawn:{application.id}:officer:{officer.id}",
-            )
+    if was_awaiting_decision:
+        _tell_officers(
+            application,
+            "withdrawn",
+            f"Application {application.reference} withdrawn",
+            f"{application.provider.display_name} withdrew its application. "
+            f"Reason: {application.withdrawal_reason or 'none given'}",
+        )
 
 
 def respond_to_clarification(
@@ -646,6 +425,7 @@ def respond_to_clarification(
 ) -> None:
     """The provider answers the officer's question; the application goes back to the
     officer with the same decision due date."""
+    lock(application)
     if (
         application.state is not ApplicationState.clarification_requested
         or clarification.application_id != application.id
@@ -662,19 +442,17 @@ def respond_to_clarification(
     clarification.response = response
     clarification.responded_at = clock.now()
     clarification.responded_by_id = by.id
-    rules.move(application, ApplicationState.submitted)
     db.session.flush()
-    record_event(
-        AuditAction.application_clarification_answered,
-        actor=by,
-        subject=application,
-        before={"state": ApplicationState.clarification_requested.name},
+    move(
+        application,
+        ApplicationState.submitted,
+        by=by,
+        event=AuditAction.application_clarification_answered,
         after={
-            "state": application.state.name,
             "clarification_id": clarification.id,
             "response": response,
             "answers": {
-                f"{answer.section_key}/{answer.scope}/{answer.question_key}": _answer_record(answer)
+                f"{answer.section_key}/{answer.scope}/{answer.question_key}": answer_record(answer)
                 for answer in application.answers
                 if answer.section_key in reopened
             },
@@ -682,14 +460,25 @@ def respond_to_clarification(
     )
     officer = db.session.get(User, clarification.requested_by_id)
     if officer is not None and officer.is_active:
-        notify_and_email(
-            officer,
+        tell(
+            [officer],
             f"{application.provider.display_name} answered your question on "
             f"{application.reference}",
             response,
             _officer_link(application),
-            dedupe_key=f"clarification-answered:{clarification.id}",
+            dedupe=f"clarification-answered:{clarification.id}",
         )
+
+
+def _tell_officers(application: Application, happened: str, title: str, body: str) -> None:
+    """Every contracts officer, once for each thing that `happened` to the application."""
+    tell_role(
+        Role.contracts_officer,
+        title,
+        body,
+        _officer_link(application),
+        dedupe=f"application-{happened}:{application.id}:officer",
+    )
 
 
 def _officer_link(application: Application) -> str:
@@ -707,24 +496,4 @@ def _officer_link(application: Application) -> str:
 
 
 def _provider_link_url(application: Application) -> str:
-    from dps_portal.notifications.emails import external_url
-
     return external_url("onboarding.show_application", application_id=application.id)
-
-
-def answers_of_sections(application: Application, section_keys) -> dict:
-    """The answers of some sections as they are now, by section, scope and question: what
-    a clarification request keeps to show what changed."""
-    keys = set(section_keys)
-    grouped = answers_by_scope(application)
-    return {
-        f"{answer.section_key}/{scope}/{key}": _answer_record(answer)
-        for scope, answers in grouped.items()
-        for key, answer in answers.items()
-        if answer.section_key in keys
-    }
-
-
-def reopened_sections(application: Application) -> set[str]:
-    clarification = open_clarification(application)
-    return set(clarification.section_keys or ()) if clarification is not None else set()

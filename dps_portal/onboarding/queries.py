@@ -20,7 +20,6 @@ from dps_portal.onboarding.checks import (
     answer_values,
     answers_by_scope,
     categories_problems,
-    homes_put_forward,
     is_answered,
     organisation_problems,
     parse_date,
@@ -30,8 +29,7 @@ from dps_portal.onboarding.checks import (
     section_problems,
     section_tasks,
 )
-from dps_portal.onboarding.models import Answer, Application, ApplicationState, CategoryDecision
-from dps_portal.onboarding.operations import OPEN_STATES
+from dps_portal.onboarding.models import Answer, Application
 from dps_portal.onboarding.questions import Question
 from dps_portal.providers.queries import own_row_or_404, own_rows
 
@@ -80,17 +78,8 @@ def own_application_or_404(application_id: int) -> Application:
 def open_application(provider_id: int) -> Application | None:
     """The organisation's application in progress (draft, submitted or being clarified)."""
     return db.session.scalars(
-        select(Application).where(
-            Application.provider_id == provider_id, Application.state.in_(OPEN_STATES)
-        )
+        select(Application).where(Application.provider_id == provider_id, Application.is_open)
     ).first()
-
-
-def can_apply_again_from(application: Application) -> bool:
-    """A decided application with a rejected category: the provider may start again from it."""
-    return application.state is ApplicationState.decided and any(
-        chosen.decision is CategoryDecision.rejected for chosen in application.categories
-    )
 
 
 # The task list.
@@ -363,13 +352,11 @@ def _categories_summary(application: Application) -> SectionSummary:
         )
         for chosen in application.categories
     ]
-    if not rows:
-        rows = [SummaryRow("Categories", escape("None chosen"))]
-    return SectionSummary(
+    return _part_summary(
         CATEGORIES_KEY,
-        ORGANISATION_SCOPE,
         "Categories and homes",
         rows,
+        ("Categories", "None chosen"),
         portal_path("onboarding.edit_categories", application_id=application.id),
     )
 
@@ -387,14 +374,22 @@ def _rates_summary(application: Application) -> SectionSummary:
         for chosen in application.categories
         for entry in chosen.homes
     ]
-    if not rows:
-        rows = [SummaryRow("Rates", escape("No homes chosen yet"))]
-    return SectionSummary(
+    return _part_summary(
         RATES_KEY,
-        ORGANISATION_SCOPE,
         "Proposed weekly rates",
         rows,
+        ("Rates", "No homes chosen yet"),
         portal_path("onboarding.edit_rates", application_id=application.id),
+    )
+
+
+def _part_summary(
+    key: str, title: str, rows: list[SummaryRow], empty: tuple[str, str], change_href: str
+) -> SectionSummary:
+    """A part that is not a question section, with one row saying so when it is empty."""
+    label, text = empty
+    return SectionSummary(
+        key, ORGANISATION_SCOPE, title, rows or [SummaryRow(label, escape(text))], change_href
     )
 
 
@@ -405,13 +400,3 @@ def homes_for_rates(application: Application) -> list[tuple]:
         for chosen in application.categories
         for entry in chosen.homes
     ]
-
-
-__all__ = [
-    "SectionSummary",
-    "SummaryRow",
-    "answer_html",
-    "application_summary",
-    "homes_put_forward",
-    "task_list",
-]

@@ -5,7 +5,7 @@ from functools import lru_cache
 from sqlalchemy import func, select
 
 from dps_portal.audit.actions import AuditAction
-from dps_portal.audit.operations import record_event
+from dps_portal.audit.operations import fields_of, record_created
 from dps_portal.extensions import db
 from dps_portal.framework.models import Framework
 from dps_portal.onboarding.models import QuestionSet
@@ -32,15 +32,12 @@ def publish_question_set(
     question_set = QuestionSet(
         framework_id=framework.id, version=(latest or 0) + 1, title=title, definition=definition
     )
-    db.session.add(question_set)
-    db.session.flush()
-    record_event(
+    return record_created(
+        question_set,
         AuditAction.question_set_published,
-        actor=by,
-        subject=question_set,
-        after={"version": question_set.version, "title": title},
+        by=by,
+        after=fields_of(question_set, "version", "title"),
     )
-    return question_set
 
 
 @lru_cache(maxsize=32)

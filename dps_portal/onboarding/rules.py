@@ -1,40 +1,16 @@
-"""The onboarding rules that more than one part of the portal reads: which state may follow
-which, and when a decision is due."""
+"""When an application's decision is due, and how near it is: the one place the portal
+reads it (the queue, the review page, the reminder job)."""
 
 from datetime import date
 
-from dps_portal.core.errors import InvalidTransition
 from dps_portal.core.workingdays import add_working_days, working_days_between
-from dps_portal.onboarding.models import Application, ApplicationState
+from dps_portal.onboarding.models import Application
 
-ALLOWED = {
-    ApplicationState.draft: {ApplicationState.submitted, ApplicationState.withdrawn},
-    ApplicationState.submitted: {
-        ApplicationState.clarification_requested,
-        ApplicationState.decided,
-        ApplicationState.withdrawn,
-    },
-    ApplicationState.clarification_requested: {
-        ApplicationState.submitted,
-        ApplicationState.decided,
-        ApplicationState.withdrawn,
-    },
-    ApplicationState.decided: set(),
-    ApplicationState.withdrawn: set(),
-}
-
-# An application the provider can still change (all of it in draft; the reopened sections
-# while a clarification is open).
-EDITABLE_STATES = {ApplicationState.draft, ApplicationState.clarification_requested}
-# An application waiting for the council's decision.
-AWAITING_DECISION = {ApplicationState.submitted, ApplicationState.clarification_requested}
-
-
-def move(application: Application, new: ApplicationState) -> None:
-    """Change the state, or raise InvalidTransition when the current state does not allow it."""
-    if new not in ALLOWED[application.state]:
-        raise InvalidTransition(application.state, new)
-    application.state = new
+# A decision due within this many working days is "due soon": red in the queue, and the
+# officers are reminded.
+DUE_SOON_WORKING_DAYS = 2
+# Within this many working days it is amber in the queue.
+DUE_SHORTLY_WORKING_DAYS = 5
 
 
 def decision_due_on(received_on: date, working_days: int) -> date:
@@ -51,12 +27,17 @@ def working_days_left(application: Application, today: date) -> int | None:
     return working_days_between(today, due)
 
 
+def is_due_soon(days_left: int | None) -> bool:
+    """Due within DUE_SOON_WORKING_DAYS working days, or overdue."""
+    return days_left is not None and days_left <= DUE_SOON_WORKING_DAYS
+
+
 def rag_status(days_left: int | None) -> str:
-    """Red when due within 2 working days or overdue, amber within 5, green otherwise."""
+    """Red when due soon or overdue, amber when due shortly, green otherwise."""
     if days_left is None:
         return "none"
-    if days_left <= 2:
+    if is_due_soon(days_left):
         return "red"
-    if days_left <= 5:
+    if days_left <= DUE_SHORTLY_WORKING_DAYS:
         return "amber"
     return "green"

@@ -6,34 +6,35 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from dps_portal.core.access import role_required
-from dps_portal.core.errors import OperationRefused
+from dps_portal.core.forms import add_error
 from dps_portal.core.money import format_gbp
 from dps_portal.core.roles import Role
+from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
 from dps_portal.documents.models import StoredDocument
 from dps_portal.documents.storage import DocumentRefused, store_document
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
-from dps_portal.onboarding import operations, queries
-from dps_portal.onboarding.checks import CATEGORIES_KEY, RATES_KEY, parse_date, parse_scope
+from dps_portal.onboarding import answers, operations, queries
+from dps_portal.onboarding.checks import (
+    CATEGORIES_KEY,
+    RATES_KEY,
+    parse_date,
+    parse_scope,
+    submission_problems,
+)
 from dps_portal.onboarding.forms import (
     CategoriesFormBase,
     ClarificationResponseForm,
     DeclarationForm,
     StartApplicationForm,
     WithdrawForm,
-    add_error,
     categories_form_class,
     check_section_answers,
     rate_field_name,
     rates_form_class,
     section_form_class,
 )
-from dps_portal.onboarding.models import (
-    Answer,
-    Application,
-    ApplicationState,
-    ClarificationRequest,
-)
+from dps_portal.onboarding.models import Answer, Application, ClarificationRequest
 from dps_portal.onboarding.question_sets import definition_of
 from dps_portal.onboarding.questions import Section
 from dps_portal.providers.models import CareHome
@@ -49,7 +50,6 @@ def list_applications():
         "onboarding/list_applications.html",
         applications=applications,
         open_application=queries.open_application(current_user.provider_id),
-        can_apply_again_from=queries.can_apply_again_from,
         decision_days=framework.decision_working_days if framework else 10,
         start_form=StartApplicationForm(),
     )
@@ -65,14 +65,10 @@ def start_application():
         if not form.previous_application_id.data.isdigit():
             abort(404)
         previous = queries.own_application_or_404(int(form.previous_application_id.data))
-    try:
+    with refusal_redirects_to(url_for("onboarding.list_applications")):
         application = operations.start_application(
             current_user.provider, by=current_user, previous=previous
         )
-    except OperationRefused as refusal:
-        flash(str(refusal))
-        return redirect(url_for("onboarding.list_applications"))
-    db.session.commit()
     flash(f"Application {application.reference} started.", "success")
     return redirect(url_for("onboarding.show_application", application_id=application.id))
 
@@ -83,42 +79,29 @@ def show_application(application_id: int):
 
 
 def _render_application(application: Application, response_form=None):
-    clarification = operations.open_clarification(application)
+    clarification = application.open_clarification
     if clarification is not None and response_form is None:
         response_form = ClarificationResponseForm()
     return render_template(
         "onboarding/show_application.html",
         application=application,
-        tasks=queries.task_list(application)
-        if application.state is ApplicationState.draft
-        else None,
-        summary=queries.application_summary(application)
-        if application.state is not ApplicationState.draft
-        else None,
+        tasks=queries.task_list(application) if application.is_draft else None,
+        summary=None if application.is_draft else queries.application_summary(application),
         clarification=clarification,
-        reopened=operations.reopened_sections(application),
+        reopened=application.reopened_parts,
         answered_clarifications=[c for c in application.clarifications if not c.is_open],
-        problems=operations.submission_problems(application) if clarification else [],
+        problems=submission_problems(application) if clarification else [],
         form=response_form,
-        can_withdraw=application.state in operations.OPEN_STATES,
-        can_apply_again=queries.can_apply_again_from(application)
+        can_apply_again=application.can_apply_again_from(current_user)
         and queries.open_application(application.provider_id) is None,
         start_form=StartApplicationForm(previous_application_id=str(application.id)),
     )
 
 
-def _refuse_unless_editable(application: Application, part_key: str):
-    """A redirect with a clear message when this part cannot be changed now, else None."""
-    if operations.can_edit_part(application, part_key):
-        return None
-    if application.state is ApplicationState.clarification_requested:
-        flash("The council has reopened only some sections: this part cannot be changed.")
-    else:
-        flash(
-            f"Application {application.reference} has been "
-            f"{application.state.value.lower()}: it can no longer be changed."
-        )
-    return redirect(url_for("onboarding.show_application", application_id=application.id))
+def _refuse_unless_changeable(application: Application, part_key: str) -> None:
+    """Back to the application, saying why, when this part cannot be changed now."""
+    with refusal_redirects_to(_back_to(application)):
+        answers.ensure_changeable(application, part_key)
 
 
 def _url_if_exists(endpoint: str, **values) -> str | None:
@@ -138,8 +121,7 @@ def _back_to(application: Application) -> str:
 @role_required(Role.provider)
 def edit_categories(application_id: int):
     application = queries.own_application_or_404(application_id)
-    if (refused := _refuse_unless_editable(application, CATEGORIES_KEY)) is not None:
-        return refused
+    _refuse_unless_changeable(application, CATEGORIES_KEY)
     categories = application.framework.categories
     homes = list(
         db.session.scalars(
@@ -160,12 +142,8 @@ def edit_categories(application_id: int):
     if form.validate_on_submit() and homes:
         selections = _category_selections(form, categories, {home.id for home in homes})
         if selections is not None:
-            try:
+            with refusal_shown_on(form.categories):
                 operations.save_categories(application, selections, by=current_user)
-            except OperationRefused as refusal:
-                add_error(form.categories, str(refusal))
-            else:
-                db.session.commit()
                 return redirect(_back_to(application))
     return render_template(
         "onboarding/edit_categories.html",
@@ -328,9 +306,8 @@ def _values_for_operation(section: Section, values: dict) -> dict:
 def edit_section(application_id: int, section_key: str, scope: str):
     application = queries.own_application_or_404(application_id)
     section = _section_or_404(application, section_key, scope)
-    if (refused := _refuse_unless_editable(application, section_key)) is not None:
-        return refused
-    answers = {
+    _refuse_unless_changeable(application, section_key)
+    given = {
         answer.question_key: answer
         for answer in application.answers
         if answer.scope == scope and answer.section_key == section.key
@@ -339,11 +316,11 @@ def edit_section(application_id: int, section_key: str, scope: str):
     if request.method == "POST":
         form = form_class()
     else:
-        form = form_class(data=_initial_data(section, answers))
+        form = form_class(data=_initial_data(section, given))
     documents = {
         question.key: answer.document
         for question in section.questions
-        if (answer := answers.get(question.key)) is not None and answer.document is not None
+        if (answer := given.get(question.key)) is not None and answer.document is not None
     }
     if form.is_submitted():
         form.validate()
@@ -351,24 +328,19 @@ def edit_section(application_id: int, section_key: str, scope: str):
         if form.wants_to_continue:
             check_section_answers(form, values)
         if not form.errors:
-            try:
-                operations.save_section(
+            with refusal_redirects_to(_back_to(application)):
+                answers.save_section(
                     application,
                     section.key,
                     scope,
                     _values_for_operation(section, values),
                     by=current_user,
                 )
-            except OperationRefused as refusal:
-                flash(str(refusal))
-                db.session.rollback()
-                return redirect(_back_to(application))
-            db.session.commit()
             if not form.wants_to_continue:
                 flash(f"Your answers to {section.title} have been saved.", "success")
             return redirect(_back_to(application))
-        # Keep any file uploaded with the errors, so it need not be chosen again.
-        db.session.commit()
+        # A file uploaded with the errors is kept when the request commits, so it need not
+        # be chosen again.
     kind, number = parse_scope(scope)
     home = db.session.get(CareHome, number) if kind == "home" else None
     category = (
@@ -394,8 +366,7 @@ def edit_section(application_id: int, section_key: str, scope: str):
 @role_required(Role.provider)
 def edit_rates(application_id: int):
     application = queries.own_application_or_404(application_id)
-    if (refused := _refuse_unless_editable(application, RATES_KEY)) is not None:
-        return refused
+    _refuse_unless_changeable(application, RATES_KEY)
     entries = queries.homes_for_rates(application)
     ceiling = application.framework.max_weekly_rate
     form_class = rates_form_class(entries, ceiling)
@@ -427,7 +398,6 @@ def edit_rates(application_id: int):
             rates[(category.id, home.id)] = amount
         if not form.errors:
             operations.save_rates(application, rates, by=current_user)
-            db.session.commit()
             if not form.wants_to_continue:
                 flash("Your rates have been saved.", "success")
             return redirect(_back_to(application))
@@ -445,7 +415,7 @@ def edit_rates(application_id: int):
 
 def _render_check(application: Application, form: DeclarationForm, problems=None):
     if problems is None:
-        problems = operations.submission_problems(application)
+        problems = submission_problems(application)
     return render_template(
         "onboarding/check_answers.html",
         application=application,
@@ -458,7 +428,7 @@ def _render_check(application: Application, form: DeclarationForm, problems=None
 @role_required(Role.provider)
 def check_answers(application_id: int):
     application = queries.own_application_or_404(application_id)
-    if application.state is not ApplicationState.draft:
+    if not application.can_submit(current_user):
         return redirect(_back_to(application))
     return _render_check(application, DeclarationForm())
 
@@ -466,7 +436,7 @@ def check_answers(application_id: int):
 @role_required(Role.provider)
 def submit_application(application_id: int):
     application = queries.own_application_or_404(application_id)
-    if application.state is not ApplicationState.draft:
+    if not application.can_submit(current_user):
         flash(f"Application {application.reference} has already been submitted.")
         return redirect(_back_to(application))
     form = DeclarationForm()
@@ -475,9 +445,8 @@ def submit_application(application_id: int):
     try:
         operations.submit_application(application, by=current_user)
     except operations.SubmissionRefused as refusal:
-        db.session.rollback()
+        # Refused before anything changed: the page lists what to put right.
         return _render_check(application, form, refusal.problems)
-    db.session.commit()
     return redirect(url_for("onboarding.application_submitted", application_id=application.id))
 
 
@@ -495,7 +464,7 @@ def application_submitted(application_id: int):
 @role_required(Role.provider)
 def withdraw_application(application_id: int):
     application = queries.own_application_or_404(application_id)
-    if application.state not in operations.OPEN_STATES:
+    if not application.can_withdraw(current_user):
         flash(
             f"Application {application.reference} has been "
             f"{application.state.value.lower()}: it can no longer be withdrawn."
@@ -504,7 +473,6 @@ def withdraw_application(application_id: int):
     form = WithdrawForm()
     if form.validate_on_submit():
         operations.withdraw_application(application, by=current_user, reason=form.reason.data)
-        db.session.commit()
         flash(f"Application {application.reference} has been withdrawn.", "success")
         return redirect(url_for("onboarding.list_applications"))
     return render_template(
@@ -518,10 +486,7 @@ def respond_to_clarification(application_id: int, clarification_id: int):
     clarification = db.session.get(ClarificationRequest, clarification_id)
     if clarification is None or clarification.application_id != application.id:
         abort(404)
-    if (
-        not clarification.is_open
-        or application.state is not ApplicationState.clarification_requested
-    ):
+    if not (clarification.is_open and application.can_respond(current_user)):
         flash("This clarification has already been answered.")
         return redirect(_back_to(application))
     form = ClarificationResponseForm()
@@ -531,11 +496,10 @@ def respond_to_clarification(application_id: int, clarification_id: int):
                 application, clarification, response=form.response.data, by=current_user
             )
         except operations.SubmissionRefused as refusal:
-            db.session.rollback()
+            # Refused before anything changed: each problem shows on the response.
             for problem in refusal.problems:
                 add_error(form.response, problem.message)
         else:
-            db.session.commit()
             flash("Your response has been sent to the council.", "success")
             return redirect(_back_to(application))
     return _render_application(application, response_form=form)

@@ -1,11 +1,13 @@
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import ForeignKey, Numeric, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dps_portal.core.models import Base, IdMixin, TimestampMixin, enum_type
+from dps_portal.providers.evidence.rules import EXPIRY_WARNING_DAYS
 
 
 class CqcRating(enum.Enum):
@@ -47,6 +49,16 @@ class ProviderOrganisation(IdMixin, TimestampMixin, Base):
     @property
     def display_name(self) -> str:
         return self.trading_name or self.legal_name
+
+    def can_manage(self, user) -> bool:
+        """Its users who manage it change its details, invite colleagues and renew evidence."""
+        return (
+            user.is_provider_user and user.provider_id == self.id and user.can_manage_organisation
+        )
+
+    def can_accept_terms(self, user) -> bool:
+        """Its authorised signatory accepts the council's terms: a user who manages it."""
+        return self.can_manage(user)
 
     @property
     def address_lines(self) -> list[str]:
@@ -94,10 +106,6 @@ class CareHome(IdMixin, TimestampMixin, Base):
         ]
 
 
-# Evidence expiring within this many days is "expiring": the gate warns, providers are reminded.
-EXPIRY_WARNING_DAYS = 30
-
-
 class EvidenceItem(IdMixin, TimestampMixin, Base):
     """Dated evidence a provider keeps current (insurance, DSPT status, ...): the contract
     gate reads its expiry, and reminders go out before it."""
@@ -121,14 +129,53 @@ class EvidenceItem(IdMixin, TimestampMixin, Base):
     provider: Mapped[ProviderOrganisation] = relationship()
     document = relationship("StoredDocument")
 
+    @hybrid_property
+    def is_current(self) -> bool:
+        """Not replaced by a newer item: only current items count."""
+        return self.replaced_at is None
+
+    @is_current.inplace.expression
+    @classmethod
+    def _is_current_expression(cls):
+        return cls.replaced_at.is_(None)
+
+    @hybrid_method
     def is_expired(self, today: date) -> bool:
         """Expired the day after its expiry date."""
         return self.expires_on is not None and self.expires_on < today
 
+    @is_expired.inplace.expression
+    @classmethod
+    def _is_expired_expression(cls, today: date):
+        return and_(cls.expires_on.is_not(None), cls.expires_on < today)
+
+    @hybrid_method
     def is_expiring(self, today: date) -> bool:
         """In date, but for no more than EXPIRY_WARNING_DAYS."""
-        return (
-            self.expires_on is not None
-            and not self.is_expired(today)
-            and (self.expires_on - today).days <= EXPIRY_WARNING_DAYS
+        return self.expires_on is not None and today <= self.expires_on <= today + timedelta(
+            days=EXPIRY_WARNING_DAYS
         )
+
+    @is_expiring.inplace.expression
+    @classmethod
+    def _is_expiring_expression(cls, today: date):
+        return cls.expires_on.between(today, today + timedelta(days=EXPIRY_WARNING_DAYS))
+
+    @hybrid_method
+    def is_due_for_renewal(self, today: date) -> bool:
+        """Expired or expiring: what providers are reminded of."""
+        return self.expires_on is not None and self.expires_on <= today + timedelta(
+            days=EXPIRY_WARNING_DAYS
+        )
+
+    @is_due_for_renewal.inplace.expression
+    @classmethod
+    def _is_due_for_renewal_expression(cls, today: date):
+        return and_(
+            cls.expires_on.is_not(None),
+            cls.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS),
+        )
+
+    def can_renew(self, user) -> bool:
+        """The users who manage its organisation renew it."""
+        return self.provider.can_manage(user)

@@ -6,9 +6,9 @@ from datetime import date
 from sqlalchemy import select
 
 from dps_portal.accounts.models import User
-from dps_portal.accounts.operations import find_user, normalise_email, send_invitation
+from dps_portal.accounts.operations import find_user, invite, normalise_email
 from dps_portal.audit.actions import AuditAction
-from dps_portal.audit.operations import record_event
+from dps_portal.audit.operations import fields_of, record_event
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
@@ -208,18 +208,5 @@ def invite_colleague(*, by: User, email: str, full_name: str, can_manage: bool) 
         is_active=False,
         can_manage_organisation=can_manage,
     )
-    db.session.add(user)
-    db.session.flush()
-    send_invitation(user, by=by)
-    record_event(
-        AuditAction.colleague_invited,
-        actor=by,
-        subject=user,
-        after={
-            "email": email,
-            "full_name": user.full_name,
-            "provider_id": user.provider_id,
-            "can_manage_organisation": can_manage,
-        },
-    )
-    return user
+    after = fields_of(user, "provider_id", "can_manage_organisation")
+    return invite(user, AuditAction.colleague_invited, by=by, after=after)

@@ -1,3 +1,6 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -5,6 +8,7 @@ from dps_portal.contracts.eligibility import home_eligibility
 from dps_portal.contracts.queries import provider_advice, suspension_groups, suspension_status
 from dps_portal.core.access import role_required, staff_only
 from dps_portal.core.roles import Role
+from dps_portal.core.web import refusal_shown_on
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
 from dps_portal.providers import operations, queries
@@ -20,10 +24,22 @@ from dps_portal.providers.operations import AlreadyInPortal
 from dps_portal.providers.rules import home_gaps, organisation_gaps
 
 
-def _managers_only() -> None:
+def _managed_organisation() -> ProviderOrganisation:
     """Changing the organisation and inviting colleagues is for the users who manage it."""
-    if not current_user.can_manage_organisation:
+    organisation = queries.own_organisation()
+    if not organisation.can_manage(current_user):
         abort(403)
+    return organisation
+
+
+@contextmanager
+def refusal_shown_on_its_field(form) -> Iterator[None]:
+    """An identifier already in the portal is shown on the field that holds it."""
+    try:
+        yield
+    except AlreadyInPortal as refusal:
+        with refusal_shown_on(form[refusal.field]):
+            raise
 
 
 # The organisation.
@@ -42,20 +58,14 @@ def show_organisation():
 
 @role_required(Role.provider)
 def edit_organisation():
-    _managers_only()
-    organisation = queries.own_organisation()
+    organisation = _managed_organisation()
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
         changes = {
             field: getattr(form, field).data or "" for field in operations.ORGANISATION_FIELDS
         }
-        try:
+        with refusal_shown_on_its_field(form):
             operations.update_organisation(organisation, by=current_user, **changes)
-        except AlreadyInPortal as refusal:
-            db.session.rollback()
-            getattr(form, refusal.field).errors.append(str(refusal))
-        else:
-            db.session.commit()
             flash("Your organisation’s details have been saved.", "success")
             return redirect(url_for("providers.show_organisation"))
     return render_template("providers/edit_organisation.html", form=form)
@@ -63,21 +73,16 @@ def edit_organisation():
 
 @role_required(Role.provider)
 def invite_colleague():
-    _managers_only()
+    _managed_organisation()
     form = InviteColleagueForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on_its_field(form):
             colleague = operations.invite_colleague(
                 by=current_user,
                 email=form.email.data,
                 full_name=form.full_name.data,
                 can_manage=form.can_manage.data == "yes",
             )
-        except AlreadyInPortal as refusal:
-            db.session.rollback()
-            form.email.errors.append(str(refusal))
-        else:
-            db.session.commit()
             flash(f"Invitation sent to {colleague.email}.", "success")
             return redirect(url_for("providers.show_organisation"))
     return render_template("providers/invite_colleague.html", form=form)
@@ -114,13 +119,8 @@ def add_home():
     if request.method == "POST":
         form = _home_form()
         if form.validate_on_submit():
-            try:
+            with refusal_shown_on_its_field(form):
                 home = operations.add_home(organisation, by=current_user, **form.details())
-            except AlreadyInPortal as refusal:
-                db.session.rollback()
-                form.cqc_location_id.errors.append(str(refusal))
-            else:
-                db.session.commit()
                 flash(f"{home.name} has been added to your care homes.", "success")
                 return redirect(url_for("providers.show_home", home_id=home.id))
         return render_template("providers/home_form.html", form=form, home=None, from_cqc=None)
@@ -130,11 +130,8 @@ def add_home():
     find = FindHomeForm(request.args)
     if find.validate():
         location_id = find.cqc_location_id.data
-        try:
+        with refusal_shown_on_its_field(find):
             operations.ensure_location_id_free(location_id, provider_id=organisation.id)
-        except AlreadyInPortal as refusal:
-            find.cqc_location_id.errors.append(str(refusal))
-        else:
             from_cqc = queries.cqc_details(location_id, current_framework())
             values = from_cqc.values if from_cqc else {"cqc_location_id": location_id}
             return render_template(
@@ -164,13 +161,8 @@ def edit_home(home_id: int):
     home = queries.own_row_or_404(CareHome, home_id)
     form = _home_form(data=_home_values(home))
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on_its_field(form):
             operations.update_home(home, by=current_user, **form.details())
-        except AlreadyInPortal as refusal:
-            db.session.rollback()
-            form.cqc_location_id.errors.append(str(refusal))
-        else:
-            db.session.commit()
             flash(f"The details of {home.name} have been saved.", "success")
             return redirect(url_for("providers.show_home", home_id=home.id))
     return render_template("providers/home_form.html", form=form, home=home, from_cqc=None)

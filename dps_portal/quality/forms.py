@@ -13,15 +13,11 @@ from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from dps_portal.core import clock
-from dps_portal.core.forms import UkDateField
+from dps_portal.core.forms import UkDateField, strip
 from dps_portal.quality.models import ActionPriority, SectionRating, VisitOutcome, VisitType
 from dps_portal.quality.operations import FINDINGS_MAX_LENGTH
 
 TEXT_MAX_LENGTH = 10000
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _coerce_int(value):
@@ -40,7 +36,7 @@ def _text(label: str, missing: str | None, limit: int = TEXT_MAX_LENGTH, descrip
         label,
         description=description,
         widget=GovTextArea(),
-        filters=[_strip],
+        filters=[strip],
         validators=validators,
     )
 
@@ -69,28 +65,38 @@ def _not_in_future(subject: str):
     return check
 
 
-class ScheduleVisitForm(FlaskForm):
-    home_id = SelectField(
-        "Care home",
-        coerce=_coerce_int,
-        validate_choice=False,
-        widget=GovSelect(),
-        validators=[InputRequired(message="Select the care home to visit")],
-    )
-    visit_type = RadioField(
-        "Type of visit",
-        choices=[(visit_type.name, visit_type.value) for visit_type in VisitType],
+def _choice(label: str, enum_class, missing: str | None) -> RadioField:
+    """Radios of an enum's members; `missing` is the error when none is chosen (None: optional)."""
+    return RadioField(
+        label,
+        choices=[(member.name, member.value) for member in enum_class],
         widget=GovRadioInput(),
-        validators=[InputRequired(message="Select the type of visit")],
+        validators=[InputRequired(message=missing)] if missing else [Optional()],
     )
-    monitor_id = SelectField(
-        "Quality monitor",
+
+
+def _listed(message: str):
+    """The choice is one of the field's choices (which the view fills in)."""
+
+    def check(form, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(message)
+
+    return check
+
+
+def _id_choice(label: str, missing: str) -> SelectField:
+    return SelectField(
+        label,
         coerce=_coerce_int,
         validate_choice=False,
         widget=GovSelect(),
-        validators=[InputRequired(message="Select the quality monitor who will visit")],
+        validators=[InputRequired(message=missing), _listed(missing)],
     )
-    planned_on = UkDateField(
+
+
+def _planned_on() -> UkDateField:
+    return UkDateField(
         "Planned date",
         description="For example, 27 3 2026",
         noun="the planned date",
@@ -99,6 +105,17 @@ class ScheduleVisitForm(FlaskForm):
             _not_in_past("The planned date"),
         ],
     )
+
+
+def _monitor_id() -> SelectField:
+    return _id_choice("Quality monitor", "Select the quality monitor who will visit")
+
+
+class ScheduleVisitForm(FlaskForm):
+    home_id = _id_choice("Care home", "Select the care home to visit")
+    visit_type = _choice("Type of visit", VisitType, "Select the type of visit")
+    monitor_id = _monitor_id()
+    planned_on = _planned_on()
     is_announced = RadioField(
         "Is the visit announced to the provider?",
         choices=[("yes", "Yes, tell the provider the date"), ("no", "No, it is unannounced")],
@@ -107,37 +124,11 @@ class ScheduleVisitForm(FlaskForm):
     )
     submit = SubmitField("Schedule the visit", widget=GovSubmitInput())
 
-    def validate_home_id(self, field):
-        if field.data not in {value for value, _label in field.choices}:
-            raise ValidationError("Select the care home to visit")
-
-    def validate_monitor_id(self, field):
-        if field.data not in {value for value, _label in field.choices}:
-            raise ValidationError("Select the quality monitor who will visit")
-
 
 class RescheduleVisitForm(FlaskForm):
-    planned_on = UkDateField(
-        "Planned date",
-        description="For example, 27 3 2026",
-        noun="the planned date",
-        validators=[
-            _date_required("Enter the planned date of the visit"),
-            _not_in_past("The planned date"),
-        ],
-    )
-    monitor_id = SelectField(
-        "Quality monitor",
-        coerce=_coerce_int,
-        validate_choice=False,
-        widget=GovSelect(),
-        validators=[InputRequired(message="Select the quality monitor who will visit")],
-    )
+    planned_on = _planned_on()
+    monitor_id = _monitor_id()
     submit = SubmitField("Save the changes", widget=GovSubmitInput())
-
-    def validate_monitor_id(self, field):
-        if field.data not in {value for value, _label in field.choices}:
-            raise ValidationError("Select the quality monitor who will visit")
 
 
 class CancelVisitForm(FlaskForm):
@@ -148,12 +139,7 @@ class CancelVisitForm(FlaskForm):
 class SectionForm(FlaskForm):
     """A section's rating and findings; a draft may be saved without a rating."""
 
-    rating = RadioField(
-        "Rating",
-        choices=[(rating.name, rating.value) for rating in SectionRating],
-        widget=GovRadioInput(),
-        validators=[Optional()],
-    )
+    rating = _choice("Rating", SectionRating, None)
     findings = _text("Findings", None, FINDINGS_MAX_LENGTH)
     submit = SubmitField("Save and return to the visit", widget=GovSubmitInput())
     save_draft = SubmitField("Save and keep editing", widget=GovSubmitInput())
@@ -165,12 +151,7 @@ class SectionForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     description = _text("What the provider must do", "Enter what the provider must do")
-    priority = RadioField(
-        "Priority",
-        choices=[(priority.name, priority.value) for priority in ActionPriority],
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Select the priority of the action")],
-    )
+    priority = _choice("Priority", ActionPriority, "Select the priority of the action")
     due_on = UkDateField(
         "Due date",
         description="The date by which the provider must have done it. For example, 27 3 2026",
@@ -194,12 +175,7 @@ class FinaliseForm(FlaskForm):
             _not_in_future("The date visited"),
         ],
     )
-    outcome = RadioField(
-        "Overall outcome",
-        choices=[(outcome.name, outcome.value) for outcome in VisitOutcome],
-        widget=GovRadioInput(),
-        validators=[InputRequired(message="Select the overall outcome")],
-    )
+    outcome = _choice("Overall outcome", VisitOutcome, "Select the overall outcome")
     summary = _text(
         "Summary",
         "Enter a summary of the visit",

@@ -1,12 +1,63 @@
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    or_,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.functions import FunctionElement
 
 from dps_portal.core import clock
 from dps_portal.core.models import Base, IdMixin, TimestampMixin, enum_type
+from dps_portal.core.states import StateEnum
+from dps_portal.quality import rules as visit_rules
+from dps_portal.quality.actions.rules import DUE_SOON_DAYS as ACTION_DUE_SOON_DAYS
+from dps_portal.quality.returns.rules import DUE_SOON_DAYS as RETURN_DUE_SOON_DAYS
+
+ACTION_DUE_SOON = timedelta(days=ACTION_DUE_SOON_DAYS)
+RETURN_DUE_SOON = timedelta(days=RETURN_DUE_SOON_DAYS)
+VISIT_DUE_SOON = timedelta(days=visit_rules.DUE_SOON_DAYS)
+
+
+class add_months(FunctionElement):
+    """SQL for rules.add_months: the same day `months` later, or that month's last day."""
+
+    type = Date()
+    inherit_cache = True
+
+    def __init__(self, day, months: int) -> None:
+        self.months = months
+        super().__init__(day)
+
+
+@compiles(add_months, "sqlite")
+def _add_months_sqlite(element, compiler, **kw) -> str:
+    # SQLite rolls 31 August + 6 months over into March: take the month's last day instead.
+    day = compiler.process(next(iter(element.clauses)), **kw)
+    months = int(element.months)
+    return (
+        f"min(date({day}, '+{months} months'), "
+        f"date({day}, 'start of month', '+{months + 1} months', '-1 day'))"
+    )
+
+
+@compiles(add_months)
+def _add_months(element, compiler, **kw) -> str:
+    # PostgreSQL keeps the day within the month: 31 August + 6 months is 28 February.
+    day = compiler.process(next(iter(element.clauses)), **kw)
+    return f"CAST({day} + INTERVAL '{int(element.months)} months' AS DATE)"
 
 
 class VisitType(enum.Enum):
@@ -16,11 +67,21 @@ class VisitType(enum.Enum):
     responsive = "Responsive"
 
 
-class VisitState(enum.Enum):
+class VisitState(StateEnum):
     scheduled = "Scheduled"
     in_progress = "Being recorded"
     finalised = "Finalised"
     cancelled = "Cancelled"
+
+    __transitions__ = {
+        "scheduled": ("in_progress", "cancelled"),
+        "in_progress": ("finalised", "cancelled"),
+    }
+    __stamps__ = {"finalised": "finalised_at", "cancelled": "cancelled_at"}
+
+
+# A visit still to be made or being recorded.
+OPEN_VISIT_STATES = (VisitState.scheduled, VisitState.in_progress)
 
 
 class VisitOutcome(enum.Enum):
@@ -110,16 +171,91 @@ class Visit(IdMixin, TimestampMixin, Base):
         back_populates="visit", cascade="all, delete-orphan", order_by="VisitAddendum.added_at"
     )
 
-    @property
-    def is_locked(self) -> bool:
-        return self.state in (VisitState.finalised, VisitState.cancelled)
+    @hybrid_property
+    def is_open(self) -> bool:
+        return self.state in OPEN_VISIT_STATES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls):
+        return cls.state.in_(OPEN_VISIT_STATES)
 
     @property
+    def is_locked(self) -> bool:
+        return not self.is_open
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.state is VisitState.in_progress
+
+    @property
+    def is_finalised(self) -> bool:
+        return self.state is VisitState.finalised
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state is VisitState.cancelled
+
+    @hybrid_property
     def is_visible_to_provider(self) -> bool:
         """Announced visits are seen from the start; unannounced ones once finalised."""
-        if self.state is VisitState.cancelled:
-            return self.is_announced
         return self.is_announced or self.state is VisitState.finalised
+
+    @is_visible_to_provider.inplace.expression
+    @classmethod
+    def _is_visible_to_provider_expression(cls):
+        return or_(cls.is_announced.is_(True), cls.state == VisitState.finalised)
+
+    @hybrid_property
+    def next_visit_due_on(self) -> date | None:
+        """When the visit after this finalised one is due (rules.NEXT_VISIT_MONTHS)."""
+        if self.outcome is None or self.visited_on is None:
+            return None
+        return visit_rules.next_visit_due_on(self.visited_on, self.outcome)
+
+    @next_visit_due_on.inplace.expression
+    @classmethod
+    def _next_visit_due_on_expression(cls):
+        return case(
+            *(
+                (cls.outcome == VisitOutcome[name], add_months(cls.visited_on, months))
+                for name, months in visit_rules.NEXT_VISIT_MONTHS.items()
+            )
+        )
+
+    @hybrid_method
+    def is_next_visit_overdue(self, today: date) -> bool:
+        due_on = self.next_visit_due_on
+        return due_on is not None and due_on < today
+
+    @is_next_visit_overdue.inplace.expression
+    @classmethod
+    def _is_next_visit_overdue_expression(cls, today: date):
+        return cls.next_visit_due_on < today
+
+    @hybrid_method
+    def is_next_visit_due_soon(self, today: date) -> bool:
+        due_on = self.next_visit_due_on
+        return due_on is not None and today <= due_on <= today + VISIT_DUE_SOON
+
+    @is_next_visit_due_soon.inplace.expression
+    @classmethod
+    def _is_next_visit_due_soon_expression(cls, today: date):
+        return and_(cls.next_visit_due_on >= today, cls.next_visit_due_on <= today + VISIT_DUE_SOON)
+
+    def is_assigned_to(self, user) -> bool:
+        """Only the monitor assigned to the visit records it (sections, actions, finalising)."""
+        return user.is_quality_monitor and user.id == self.monitor_id
+
+    def can_record(self, user) -> bool:
+        return self.is_assigned_to(user) and self.is_open
+
+    def can_change(self, user) -> bool:
+        """Reschedule or cancel: contracts officers and monitors, while the visit is open."""
+        return self.is_open and (user.is_contracts_officer or user.is_quality_monitor)
+
+    def can_add_addendum(self, user) -> bool:
+        return self.is_finalised and (user.is_contracts_officer or user.is_quality_monitor)
 
 
 class VisitSection(IdMixin, Base):
@@ -166,10 +302,18 @@ class ActionPriority(enum.Enum):
     low = "Low"
 
 
-class ActionState(enum.Enum):
+class ActionState(StateEnum):
     open = "Open"
     awaiting_verification = "Waiting for verification"
     closed = "Closed"
+
+    # The provider answers an open action (or adds to its answer while it waits); the
+    # monitor closes an answered action or sends it back.
+    __transitions__ = {
+        "open": ("awaiting_verification",),
+        "awaiting_verification": ("awaiting_verification", "closed", "open"),
+    }
+    __stamps__ = {"closed": "closed_at"}
 
 
 class VisitAction(IdMixin, TimestampMixin, Base):
@@ -177,6 +321,7 @@ class VisitAction(IdMixin, TimestampMixin, Base):
     the monitor has verified it done."""
 
     __tablename__ = "visit_action"
+    noun = "action"
     __table_args__ = (
         CheckConstraint(
             "(state = 'closed') = (closed_at IS NOT NULL)",
@@ -201,8 +346,42 @@ class VisitAction(IdMixin, TimestampMixin, Base):
         back_populates="action", cascade="all, delete-orphan", order_by="ActionResponse.id"
     )
 
+    @property
+    def is_open(self) -> bool:
+        return self.state is ActionState.open
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state is ActionState.closed
+
+    @property
+    def is_awaiting_verification(self) -> bool:
+        return self.state is ActionState.awaiting_verification
+
+    @hybrid_method
     def is_overdue(self, today: date) -> bool:
         return self.state is not ActionState.closed and self.due_on < today
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls, today: date):
+        return and_(cls.state != ActionState.closed, cls.due_on < today)
+
+    @hybrid_method
+    def is_reminder_due(self, today: date) -> bool:
+        """Not answered yet and due within DUE_SOON_DAYS (or overdue): the provider is reminded."""
+        return self.state is ActionState.open and self.due_on <= today + ACTION_DUE_SOON
+
+    @is_reminder_due.inplace.expression
+    @classmethod
+    def _is_reminder_due_expression(cls, today: date):
+        return and_(cls.state == ActionState.open, cls.due_on <= today + ACTION_DUE_SOON)
+
+    def can_respond(self, user) -> bool:
+        return not self.is_closed and user.provider_id == self.provider_id
+
+    def can_verify(self, user) -> bool:
+        return self.is_awaiting_verification and user.is_quality_monitor
 
 
 class ActionResponse(IdMixin, Base):
@@ -234,16 +413,20 @@ class ReturnForm(IdMixin, Base):
     published_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
-class ReturnState(enum.Enum):
+class ReturnState(StateEnum):
     due = "Not submitted"
     submitted = "Submitted"
     reviewed = "Reviewed"
+
+    __transitions__ = {"due": ("submitted",), "submitted": ("reviewed",)}
+    __stamps__ = {"submitted": "submitted_at", "reviewed": "reviewed_at"}
 
 
 class QualityReturn(IdMixin, TimestampMixin, Base):
     """A home's quarterly quality assurance return. Overdue follows from `due_on`."""
 
     __tablename__ = "quality_return"
+    noun = "return"
     __table_args__ = (
         UniqueConstraint("care_home_id", "period_start"),
         CheckConstraint(
@@ -273,5 +456,36 @@ class QualityReturn(IdMixin, TimestampMixin, Base):
     provider = relationship("ProviderOrganisation")
     form = relationship("ReturnForm")
 
+    @property
+    def is_due(self) -> bool:
+        """Not submitted yet: the provider can still change it."""
+        return self.state is ReturnState.due
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state is ReturnState.submitted
+
+    @hybrid_method
     def is_overdue(self, today: date) -> bool:
         return self.state is ReturnState.due and self.due_on < today
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls, today: date):
+        return and_(cls.state == ReturnState.due, cls.due_on < today)
+
+    @hybrid_method
+    def is_due_soon(self, today: date) -> bool:
+        return self.state is ReturnState.due and today <= self.due_on <= today + RETURN_DUE_SOON
+
+    @is_due_soon.inplace.expression
+    @classmethod
+    def _is_due_soon_expression(cls, today: date):
+        return and_(
+            cls.state == ReturnState.due,
+            cls.due_on >= today,
+            cls.due_on <= today + RETURN_DUE_SOON,
+        )
+
+    def can_review(self, user) -> bool:
+        return self.is_submitted and user.is_quality_monitor

@@ -7,16 +7,17 @@ from datetime import date
 from werkzeug.routing import BuildError
 
 from dps_portal.accounts.models import User
-from dps_portal.accounts.queries import organisation_users
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
-from dps_portal.core.roles import Role
+from dps_portal.core.states import move
 from dps_portal.documents.pdf import store_pdf
 from dps_portal.extensions import db
+from dps_portal.framework.models import Category
 from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email
+from dps_portal.notifications.operations import tell, tell_organisation
+from dps_portal.onboarding.admissions import admitted_categories
 from dps_portal.providers.models import CareHome
 from dps_portal.quality import queries, rules
 from dps_portal.quality.models import (
@@ -28,6 +29,7 @@ from dps_portal.quality.models import (
     VisitOutcome,
     VisitSection,
     VisitState,
+    VisitTemplate,
     VisitType,
 )
 from dps_portal.quality.visit_templates import ensure_visit_template, sections_for
@@ -57,8 +59,8 @@ def _describe(visit: Visit) -> str:
 
 
 def _tell_monitor(visit: Visit, title: str, body: str) -> None:
-    notify_and_email(
-        visit.monitor,
+    tell(
+        [visit.monitor],
         title,
         body,
         staff_visit_path(visit),
@@ -68,36 +70,33 @@ def _tell_monitor(visit: Visit, title: str, body: str) -> None:
 
 
 def _tell_provider(visit: Visit, title: str, body: str) -> None:
-    for user in organisation_users(visit.provider_id):
-        notify_and_email(
-            user,
-            title,
-            body,
-            provider_visit_path(visit),
-            template="quality/visit_for_provider",
-            visit=visit,
-        )
+    tell_organisation(
+        visit.provider_id,
+        title,
+        body,
+        provider_visit_path(visit),
+        template="quality/visit_for_provider",
+        visit=visit,
+    )
 
 
 # Guards.
 
 
-def _require_open(visit: Visit) -> None:
-    if visit.state is VisitState.finalised:
+def _require_recordable(visit: Visit, by: User) -> None:
+    """The visit is open and `by` is its assigned monitor."""
+    if visit.is_finalised:
         raise OperationRefused(
             "The visit has been finalised: its record is locked. Add an addendum instead"
         )
-    if visit.state is VisitState.cancelled:
+    if visit.is_cancelled:
         raise OperationRefused("The visit has been cancelled")
-
-
-def _require_recorder(visit: Visit, by: User) -> None:
-    if not rules.may_record(visit, by):
+    if not visit.is_assigned_to(by):
         raise OperationRefused("Only the quality monitor assigned to the visit can record it")
 
 
 def _require_monitor(monitor: User) -> None:
-    if monitor.role is not Role.quality_monitor or not monitor.is_active:
+    if not monitor.is_quality_monitor or not monitor.is_active:
         raise OperationRefused("Select an active quality monitor")
 
 
@@ -116,9 +115,7 @@ def schedule_visit(
 ) -> Visit:
     """Plan a visit to an admitted home, with its sections from the current visit template.
     The monitor is told; the provider only when the visit is announced."""
-    categories = queries.admitted_categories(home)
-    if not categories:
-        raise OperationRefused(f"{home.name} is not admitted to any category")
+    template, categories = _template_and_categories(home)
     _require_monitor(monitor)
     same = [visit for visit in queries.open_visits_of(home) if visit.visit_type is visit_type]
     if same:
@@ -126,7 +123,6 @@ def schedule_visit(
             f"{home.name} already has a {visit_type.value.lower()} visit planned for "
             f"{clock.format_date(same[0].planned_on)}: change that one instead"
         )
-    template = ensure_visit_template(categories[0].framework)
     visit = Visit(
         care_home_id=home.id,
         provider_id=home.provider_id,
@@ -136,21 +132,10 @@ def schedule_visit(
         planned_on=planned_on,
         monitor_id=monitor.id,
         scheduled_by_id=by.id,
-        template_id=template.id,
         follow_up_of_id=follow_up_of.id if follow_up_of else None,
     )
     db.session.add(visit)
-    for position, planned in enumerate(sections_for(template, categories)):
-        visit.sections.append(
-            VisitSection(
-                key=planned.key,
-                title=planned.title,
-                position=position,
-                checks=planned.checks,
-                category_id=planned.category_id,
-            )
-        )
-    db.session.flush()
+    _add_sections(visit, template, categories)
     record_event(
         AuditAction.visit_scheduled,
         actor=by,
@@ -186,10 +171,18 @@ def ensure_sections(visit: Visit) -> None:
     template for the home's admitted categories."""
     if visit.sections:
         return
-    categories = queries.admitted_categories(visit.care_home)
+    _add_sections(visit, *_template_and_categories(visit.care_home))
+
+
+def _template_and_categories(home: CareHome) -> tuple[VisitTemplate, list[Category]]:
+    """The current visit template and the categories whose checks the home's visits make."""
+    categories = admitted_categories(home)
     if not categories:
-        raise OperationRefused(f"{visit.care_home.name} is not admitted to any category")
-    template = ensure_visit_template(categories[0].framework)
+        raise OperationRefused(f"{home.name} is not admitted to any category")
+    return ensure_visit_template(categories[0].framework), categories
+
+
+def _add_sections(visit: Visit, template: VisitTemplate, categories: list[Category]) -> None:
     visit.template_id = template.id
     for position, planned in enumerate(sections_for(template, categories)):
         visit.sections.append(
@@ -206,7 +199,7 @@ def ensure_sections(visit: Visit) -> None:
 
 def reschedule_visit(visit: Visit, *, planned_on: date, monitor: User, by: User) -> Visit:
     """Move the planned date or give the visit to another monitor; both are told."""
-    if visit.state not in rules.OPEN_STATES:
+    if not visit.is_open:
         raise OperationRefused(f"The visit is {visit.state.value.lower()}: it cannot be changed")
     _require_monitor(monitor)
     before = {"planned_on": visit.planned_on, "monitor_id": visit.monitor_id}
@@ -231,8 +224,8 @@ def reschedule_visit(visit: Visit, *, planned_on: date, monitor: User, by: User)
         f"The {_describe(visit)} is planned for {when} and you are its quality monitor.",
     )
     if previous_monitor.id != monitor.id:
-        notify_and_email(
-            previous_monitor,
+        tell(
+            [previous_monitor],
             f"Visit to {visit.care_home.name} given to {monitor.full_name}",
             f"{monitor.full_name} is now the quality monitor for the {_describe(visit)}.",
             staff_visit_path(visit),
@@ -251,19 +244,16 @@ def cancel_visit(visit: Visit, *, reason: str, by: User) -> Visit:
     reason = reason.strip()
     if not reason:
         raise OperationRefused("Enter why the visit is cancelled")
-    before = visit.state
-    rules.move(visit, VisitState.cancelled)
-    visit.cancelled_at = clock.now()
+    move(
+        visit,
+        VisitState.cancelled,
+        by=by,
+        event=AuditAction.visit_cancelled,
+        after={"reason": reason},
+    )
     visit.cancelled_by_id = by.id
     visit.cancellation_reason = reason
     db.session.flush()
-    record_event(
-        AuditAction.visit_cancelled,
-        actor=by,
-        subject=visit,
-        before={"state": before.name},
-        after={"state": visit.state.name, "reason": reason},
-    )
     when = clock.format_date(visit.planned_on)
     if by.id != visit.monitor_id:
         _tell_monitor(
@@ -293,8 +283,7 @@ def save_section(
 ) -> VisitSection:
     """Save one section's rating and findings; a draft may have no rating yet. The first save
     starts the visit's recording."""
-    _require_open(visit)
-    _require_recorder(visit, by)
+    _require_recordable(visit, by)
     ensure_sections(visit)
     section = next((s for s in visit.sections if s.key == section_key), None)
     if section is None:
@@ -307,7 +296,7 @@ def save_section(
         "findings": section.findings,
     }
     if visit.state is VisitState.scheduled:
-        rules.move(visit, VisitState.in_progress)
+        move(visit, VisitState.in_progress)
     section.rating = rating
     section.findings = findings
     section.updated_at = clock.now()
@@ -331,8 +320,7 @@ def add_action(
     visit: Visit, *, description: str, priority: ActionPriority, due_on: date, by: User
 ) -> VisitAction:
     """One item of the action plan, while the visit is being recorded."""
-    _require_open(visit)
-    _require_recorder(visit, by)
+    _require_recordable(visit, by)
     description = description.strip()
     if not description:
         raise OperationRefused("Enter what the provider must do")
@@ -346,33 +334,26 @@ def add_action(
     db.session.add(action)
     db.session.flush()
     record_event(
-        AuditAction.visit_action_planned,
-        actor=by,
-        subject=visit,
-        after={
-            "action_id": action.id,
-            "description": description,
-            "priority": priority.name,
-            "due_on": due_on,
-        },
+        AuditAction.visit_action_planned, actor=by, subject=visit, after=_action_record(action)
     )
     return action
 
 
+def _action_record(action: VisitAction) -> dict:
+    """An action as the audit trail keeps it."""
+    return {
+        "action_id": action.id,
+        "description": action.description,
+        "priority": action.priority.name,
+        "due_on": action.due_on,
+    }
+
+
 def remove_action(action: VisitAction, *, by: User) -> None:
     visit = action.visit
-    _require_open(visit)
-    _require_recorder(visit, by)
+    _require_recordable(visit, by)
     record_event(
-        AuditAction.visit_action_removed,
-        actor=by,
-        subject=visit,
-        before={
-            "action_id": action.id,
-            "description": action.description,
-            "priority": action.priority.name,
-            "due_on": action.due_on,
-        },
+        AuditAction.visit_action_removed, actor=by, subject=visit, before=_action_record(action)
     )
     visit.actions.remove(action)
     db.session.flush()
@@ -406,8 +387,7 @@ def finalise_visit(
 ) -> Visit:
     """Lock the record, draw the visit report (PDF) and tell the provider; an unsatisfactory
     outcome schedules a follow-up visit with the same monitor about four weeks later."""
-    _require_open(visit)
-    _require_recorder(visit, by)
+    _require_recordable(visit, by)
     summary = summary.strip()
     if not summary:
         raise OperationRefused("Enter a summary of the visit")
@@ -417,12 +397,10 @@ def finalise_visit(
     problems = finalise_refusals(visit, outcome)
     if problems:
         raise OperationRefused(". ".join(problems))
-    before = visit.state
-    rules.move(visit, VisitState.finalised)
+    before = move(visit, VisitState.finalised)
     visit.visited_on = visited_on
     visit.outcome = outcome
     visit.summary = summary
-    visit.finalised_at = clock.now()
     visit.finalised_by_id = by.id
     db.session.flush()
     render_report(visit, by=by)
@@ -485,9 +463,9 @@ def render_report(visit: Visit, *, by: User | None) -> None:
 
 def add_addendum(visit: Visit, *, text: str, by: User) -> VisitAddendum:
     """A correction to a finalised record; the report is drawn again with it."""
-    if visit.state is not VisitState.finalised:
+    if not visit.is_finalised:
         raise OperationRefused("Addenda are for finalised visits: change the record itself")
-    if by.role not in (Role.quality_monitor, Role.contracts_officer):
+    if not visit.can_add_addendum(by):
         raise OperationRefused("Only quality monitors and contracts officers add addenda")
     text = text.strip()
     if not text:

@@ -5,16 +5,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from dps_portal.accounts.models import User
 from dps_portal.accounts.queries import active_users_with_role
-from dps_portal.contracts.eligibility import admitted_categories, has_passed_initial_visit
+from dps_portal.contracts.eligibility import has_passed_initial_visit
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
-from dps_portal.onboarding.models import Admission, AdmittedHome
+from dps_portal.onboarding.admissions import admitted_categories, admitted_home_ids
 from dps_portal.providers.models import CareHome
-from dps_portal.quality import rules
 from dps_portal.quality.models import Visit, VisitSection, VisitState
 from dps_portal.quality.visit_templates import (
     PlannedSection,
@@ -38,18 +38,13 @@ NOT_STARTED = "Not yet started"
 
 def admitted_homes() -> list[CareHome]:
     """Every home admitted to at least one category: the homes quality monitoring visits."""
-    home_ids = select(AdmittedHome.care_home_id).join(
-        Admission, Admission.id == AdmittedHome.admission_id
-    )
     return list(
         db.session.scalars(
-            select(CareHome).where(CareHome.id.in_(home_ids)).order_by(CareHome.name, CareHome.id)
+            select(CareHome)
+            .where(CareHome.id.in_(admitted_home_ids()))
+            .order_by(CareHome.name, CareHome.id)
         )
     )
-
-
-def is_admitted(home: CareHome) -> bool:
-    return bool(admitted_categories(home))
 
 
 def active_monitors() -> list[User]:
@@ -71,7 +66,7 @@ def open_visits_of(home: CareHome) -> list[Visit]:
     return list(
         db.session.scalars(
             select(Visit)
-            .where(Visit.care_home_id == home.id, Visit.state.in_(rules.OPEN_STATES))
+            .where(Visit.care_home_id == home.id, Visit.is_open)
             .order_by(Visit.planned_on, Visit.id)
         )
     )
@@ -115,14 +110,13 @@ def due_row(home: CareHome, today: date) -> DueRow:
     open_visit = open_visits[0] if open_visits else None
     if not has_passed_initial_visit(home) or last is None:
         return DueRow(home, None, INITIAL_NEEDED, last, open_visit)
-    due_on = rules.next_visit_due_on(last.visited_on, last.outcome)
-    if due_on < today:
+    if last.is_next_visit_overdue(today):
         status = OVERDUE
-    elif due_on <= today + timedelta(days=rules.DUE_SOON_DAYS):
+    elif last.is_next_visit_due_soon(today):
         status = DUE_SOON
     else:
         status = NOT_DUE
-    return DueRow(home, due_on, status, last, open_visit)
+    return DueRow(home, last.next_visit_due_on, status, last, open_visit)
 
 
 def visits_due(today: date) -> list[DueRow]:
@@ -135,12 +129,48 @@ def visits_due(today: date) -> list[DueRow]:
     )
 
 
+def overdue_and_unscheduled(today: date) -> list[DueRow]:
+    """The admitted homes whose next visit is overdue and not yet scheduled (the due list's
+    overdue rows without an open visit), asked of the database at once."""
+    ranked = (
+        select(
+            Visit.id,
+            func.row_number()
+            .over(
+                partition_by=Visit.care_home_id,
+                order_by=(Visit.visited_on.desc(), Visit.finalised_at.desc(), Visit.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(Visit.state == VisitState.finalised)
+        .subquery()
+    )
+    open_visit = aliased(Visit)
+    last_visits = db.session.scalars(
+        select(Visit)
+        .join(ranked, ranked.c.id == Visit.id)
+        .join(CareHome, CareHome.id == Visit.care_home_id)
+        .where(
+            ranked.c.rank == 1,
+            Visit.is_next_visit_overdue(today),
+            Visit.care_home_id.in_(admitted_home_ids()),
+            Visit.care_home_id.not_in(select(open_visit.care_home_id).where(open_visit.is_open)),
+        )
+        .order_by(Visit.next_visit_due_on, CareHome.name, CareHome.id)
+    )
+    return [
+        DueRow(last.care_home, last.next_visit_due_on, OVERDUE, last, None)
+        for last in last_visits
+        if has_passed_initial_visit(last.care_home)
+    ]
+
+
 # The visit lists.
 
 
 def open_visits(user: User, *, mine_only: bool = False) -> list[Visit]:
     """Scheduled and in-progress visits: the user's own first, then by planned date."""
-    query = select(Visit).where(Visit.state.in_(rules.OPEN_STATES))
+    query = select(Visit).where(Visit.is_open)
     if mine_only:
         query = query.where(Visit.monitor_id == user.id)
     mine_first = case((Visit.monitor_id == user.id, 0), else_=1)
@@ -223,5 +253,5 @@ def monitor_counts(user: User, today: date) -> MonitorCounts:
             1 for visit in mine if monday <= visit.planned_on <= monday + timedelta(days=6)
         ),
         overdue_visits=sum(1 for row in visits_due(today) if row.is_overdue),
-        drafts_in_progress=sum(1 for visit in mine if visit.state is VisitState.in_progress),
+        drafts_in_progress=sum(1 for visit in mine if visit.is_in_progress),
     )

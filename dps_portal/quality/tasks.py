@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from dps_portal.core import clock
+from dps_portal.core.roles import Role
 from dps_portal.extensions import db
 from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email
+from dps_portal.notifications.operations import tell, tell_role
 from dps_portal.quality import queries, rules
 from dps_portal.quality.models import Visit, VisitState
 from dps_portal.scheduler.registry import Job
@@ -32,36 +33,28 @@ def remind_visits_due(now: datetime | None = None) -> dict:
     )
     for visit in soon:
         when = clock.format_date(visit.planned_on)
-        sent = notify_and_email(
-            visit.monitor,
+        counts["visits_soon"] += tell(
+            [visit.monitor],
             f"Visit to {visit.care_home.name} on {when}",
             f"You are the quality monitor for the {visit.visit_type.value.lower()} visit to "
             f"{visit.care_home.name} ({visit.provider.display_name}) on {when}.",
             portal_path("quality.show_visit", visit_id=visit.id),
             template="quality/visit_for_monitor",
-            dedupe_key=(f"visit-soon:{visit.id}:{visit.planned_on.isoformat()}:{visit.monitor_id}"),
+            dedupe=f"visit-soon:{visit.id}:{visit.planned_on.isoformat()}",
             visit=visit,
         )
-        if sent is not None:
-            counts["visits_soon"] += 1
-    overdue = [row for row in queries.visits_due(today) if row.is_overdue and not row.open_visit]
-    if overdue:
-        monitors = queries.active_monitors()
-        for row in overdue:
-            home = row.home
-            for monitor in monitors:
-                sent = notify_and_email(
-                    monitor,
-                    f"Visit overdue: {home.name}",
-                    f"The next quality-monitoring visit to {home.name} "
-                    f"({home.provider.display_name}) was due by "
-                    f"{clock.format_date(row.due_on)} and none is scheduled.",
-                    portal_path("quality.schedule_visit", home_id=home.id),
-                    template="quality/visits_due",
-                    dedupe_key=(f"visit-overdue:{home.id}:{row.due_on.isoformat()}:{monitor.id}"),
-                )
-                if sent is not None:
-                    counts["overdue_told"] += 1
+    for row in queries.overdue_and_unscheduled(today):
+        home = row.home
+        counts["overdue_told"] += tell_role(
+            Role.quality_monitor,
+            f"Visit overdue: {home.name}",
+            f"The next quality-monitoring visit to {home.name} "
+            f"({home.provider.display_name}) was due by "
+            f"{clock.format_date(row.due_on)} and none is scheduled.",
+            portal_path("quality.schedule_visit", home_id=home.id),
+            template="quality/visits_due",
+            dedupe=f"visit-overdue:{home.id}:{row.due_on.isoformat()}",
+        )
     return counts
 
 

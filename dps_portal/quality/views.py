@@ -17,8 +17,8 @@ from flask_wtf.csrf import CSRFError
 from dps_portal.accounts.models import User
 from dps_portal.core import clock
 from dps_portal.core.access import role_required
-from dps_portal.core.errors import InvalidTransition, OperationRefused
 from dps_portal.core.roles import Role
+from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
 from dps_portal.extensions import csrf, db
 from dps_portal.providers.models import CareHome
 from dps_portal.quality import operations, queries, rules
@@ -37,7 +37,6 @@ from dps_portal.quality.models import (
     Visit,
     VisitAction,
     VisitOutcome,
-    VisitState,
     VisitType,
 )
 
@@ -106,20 +105,46 @@ def _visit_or_404(visit_id: int) -> Visit:
 
 def _recordable_or_403(visit_id: int) -> Visit:
     visit = _visit_or_404(visit_id)
-    if not rules.may_record(visit, current_user):
+    if not visit.is_assigned_to(current_user):
         abort(403)
     return visit
 
 
-def _back_to(visit: Visit, anchor: str = ""):
+def _visit_url(visit: Visit, anchor: str = "") -> str:
     url = url_for("quality.show_visit", visit_id=visit.id)
-    return redirect(f"{url}#{anchor}" if anchor else url)
+    return f"{url}#{anchor}" if anchor else url
 
 
-def _locked_message(visit: Visit) -> str:
-    if visit.state is VisitState.cancelled:
-        return "The visit has been cancelled: it cannot be recorded."
-    return "The visit has been finalised: its record is locked. Add an addendum to correct it."
+def _back_to(visit: Visit, anchor: str = ""):
+    return redirect(_visit_url(visit, anchor))
+
+
+def _refuse_if_locked(visit: Visit) -> None:
+    """A finalised or cancelled record is not changed: back to the visit, saying why."""
+    if visit.is_cancelled:
+        flash("The visit has been cancelled: it cannot be recorded.")
+    elif visit.is_locked:
+        flash("The visit has been finalised: its record is locked. Add an addendum to correct it.")
+    else:
+        return
+    abort(_back_to(visit))
+
+
+def _open_record_or_403(visit_id: int) -> Visit:
+    visit = _recordable_or_403(visit_id)
+    _refuse_if_locked(visit)
+    return visit
+
+
+def _long_form_page(template: str, visit: Visit, form, draft_key: str, **context) -> str:
+    return render_template(
+        template,
+        visit=visit,
+        form=form,
+        draft_key=draft_key,
+        page_open_too_long=g.page_open_too_long,
+        **context,
+    )
 
 
 def _monitor_choices() -> list[tuple]:
@@ -134,7 +159,11 @@ def _monitor_choices() -> list[tuple]:
 @visit_staff
 def list_visits_due():
     today = clock.today_uk()
-    return render_template("quality/list_visits_due.html", rows=queries.visits_due(today))
+    return render_template(
+        "quality/list_visits_due.html",
+        rows=queries.visits_due(today),
+        next_visit_months=rules.NEXT_VISIT_MONTHS,
+    )
 
 
 @visit_staff
@@ -145,7 +174,6 @@ def list_visits():
         open_visits=queries.open_visits(current_user, mine_only=mine_only),
         finalised=queries.recently_finalised(),
         mine_only=mine_only,
-        is_monitor=current_user.role is Role.quality_monitor,
     )
 
 
@@ -162,12 +190,12 @@ def schedule_visit():
     form.monitor_id.choices = _monitor_choices()
     if request.method == "GET":
         form.home_id.data = request.args.get("home_id", type=int)
-        if current_user.role is Role.quality_monitor:
+        if current_user.is_quality_monitor:
             form.monitor_id.data = current_user.id
     if form.validate_on_submit():
         home = db.session.get(CareHome, form.home_id.data)
         monitor = db.session.get(User, form.monitor_id.data)
-        try:
+        with refusal_shown_on(form.visit_type):
             visit = operations.schedule_visit(
                 home,
                 visit_type=VisitType[form.visit_type.data],
@@ -176,11 +204,6 @@ def schedule_visit():
                 is_announced=form.is_announced.data == "yes",
                 by=current_user,
             )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.visit_type.errors = [*form.visit_type.errors, str(refusal)]
-        else:
-            db.session.commit()
             flash(
                 f"The visit to {home.name} is scheduled for "
                 f"{clock.format_date(visit.planned_on)}. {monitor.full_name} has been told"
@@ -195,27 +218,28 @@ def schedule_visit():
     return render_template("quality/schedule_visit.html", form=form, has_homes=bool(homes))
 
 
+def _open_visit_or_back(visit_id: int, changed: str) -> Visit:
+    """The visit, while it is open; else back to it, saying it cannot be `changed`."""
+    visit = _visit_or_404(visit_id)
+    if not visit.is_open:
+        flash(f"The visit is {visit.state.value.lower()}: it cannot be {changed}.")
+        abort(_back_to(visit))
+    return visit
+
+
 @visit_staff
 def reschedule_visit(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    if visit.state not in rules.OPEN_STATES:
-        flash(f"The visit is {visit.state.value.lower()}: it cannot be changed.")
-        return _back_to(visit)
+    visit = _open_visit_or_back(visit_id, "changed")
     form = RescheduleVisitForm(
         data={"planned_on": visit.planned_on, "monitor_id": visit.monitor_id}
     )
     form.monitor_id.choices = _monitor_choices()
     if form.validate_on_submit():
         monitor = db.session.get(User, form.monitor_id.data)
-        try:
+        with refusal_shown_on(form.planned_on):
             operations.reschedule_visit(
                 visit, planned_on=form.planned_on.data, monitor=monitor, by=current_user
             )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.planned_on.errors = [*form.planned_on.errors, str(refusal)]
-        else:
-            db.session.commit()
             flash(
                 f"The visit is planned for {clock.format_date(visit.planned_on)} with "
                 f"{visit.monitor.full_name}.",
@@ -227,19 +251,11 @@ def reschedule_visit(visit_id: int):
 
 @visit_staff
 def cancel_visit(visit_id: int):
-    visit = _visit_or_404(visit_id)
-    if visit.state not in rules.OPEN_STATES:
-        flash(f"The visit is {visit.state.value.lower()}: it cannot be cancelled.")
-        return _back_to(visit)
+    visit = _open_visit_or_back(visit_id, "cancelled")
     form = CancelVisitForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form.reason):
             operations.cancel_visit(visit, reason=form.reason.data, by=current_user)
-        except (OperationRefused, InvalidTransition) as refusal:
-            db.session.rollback()
-            form.reason.errors = [*form.reason.errors, str(refusal)]
-        else:
-            db.session.commit()
             flash(f"The visit to {visit.care_home.name} has been cancelled.", "success")
             return _back_to(visit)
     return render_template("quality/cancel_visit.html", visit=visit, form=form)
@@ -251,7 +267,7 @@ def cancel_visit(visit_id: int):
 @visit_staff
 def show_visit(visit_id: int):
     visit = _visit_or_404(visit_id)
-    can_record = rules.may_record(visit, current_user) and not visit.is_locked
+    can_record = visit.can_record(current_user)
     sections = visit.sections or queries.planned_sections(visit)
     rows = [
         queries.SectionRow(
@@ -268,8 +284,8 @@ def show_visit(visit_id: int):
         visit=visit,
         rows=rows,
         can_record=can_record,
-        can_change=visit.state in rules.OPEN_STATES and rules.may_schedule(current_user),
-        can_add_addendum=visit.state is VisitState.finalised,
+        can_change=visit.can_change(current_user),
+        can_add_addendum=visit.can_add_addendum(current_user),
         unrated=[row for row in rows if row.status != queries.COMPLETED],
         follow_up=queries.follow_up_of(visit),
         remove_form=RemoveActionForm(),
@@ -279,10 +295,7 @@ def show_visit(visit_id: int):
 @monitors_only
 @keeps_typing
 def edit_section(visit_id: int, section_key: str):
-    visit = _recordable_or_403(visit_id)
-    if visit.is_locked:
-        flash(_locked_message(visit))
-        return _back_to(visit)
+    visit = _open_record_or_403(visit_id)
     section = next((s for s in visit.sections or [] if s.key == section_key), None)
     planned = section or next(
         (s for s in queries.planned_sections(visit) if s.key == section_key), None
@@ -298,7 +311,7 @@ def edit_section(visit_id: int, section_key: str):
     form = _long_form(SectionForm, data=data)
     key = _draft_key(visit, f"section-{section_key}")
     if _submitted(form):
-        try:
+        with refusal_shown_on(form.findings):
             operations.save_section(
                 visit,
                 section_key,
@@ -306,11 +319,6 @@ def edit_section(visit_id: int, section_key: str):
                 findings=form.findings.data or "",
                 by=current_user,
             )
-        except (OperationRefused, InvalidTransition) as refusal:
-            db.session.rollback()
-            form.findings.errors = [*form.findings.errors, str(refusal)]
-        else:
-            db.session.commit()
             _draft_saved(key)
             rated = form.rating_value
             flash(
@@ -323,27 +331,17 @@ def edit_section(visit_id: int, section_key: str):
                     url_for("quality.edit_section", visit_id=visit.id, section_key=section_key)
                 )
             return _back_to(visit, "sections")
-    return render_template(
-        "quality/edit_section.html",
-        visit=visit,
-        section=planned,
-        form=form,
-        draft_key=key,
-        page_open_too_long=g.page_open_too_long,
-    )
+    return _long_form_page("quality/edit_section.html", visit, form, key, section=planned)
 
 
 @monitors_only
 @keeps_typing
 def add_action(visit_id: int):
-    visit = _recordable_or_403(visit_id)
-    if visit.is_locked:
-        flash(_locked_message(visit))
-        return _back_to(visit)
+    visit = _open_record_or_403(visit_id)
     form = _long_form(ActionForm)
     key = _draft_key(visit, "action")
     if _submitted(form):
-        try:
+        with refusal_shown_on(form.description):
             operations.add_action(
                 visit,
                 description=form.description.data,
@@ -351,21 +349,10 @@ def add_action(visit_id: int):
                 due_on=form.due_on.data,
                 by=current_user,
             )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.description.errors = [*form.description.errors, str(refusal)]
-        else:
-            db.session.commit()
             _draft_saved(key)
             flash("The action has been added to the action plan.", "success")
             return _back_to(visit, "action-plan")
-    return render_template(
-        "quality/add_action.html",
-        visit=visit,
-        form=form,
-        draft_key=key,
-        page_open_too_long=g.page_open_too_long,
-    )
+    return _long_form_page("quality/add_action.html", visit, form, key)
 
 
 @monitors_only
@@ -374,29 +361,19 @@ def remove_action(visit_id: int, planned_action_id: int):
     action = db.session.get(VisitAction, planned_action_id)
     if action is None or action.visit_id != visit.id:
         abort(404)
-    if visit.is_locked:
-        flash(_locked_message(visit))
-        return _back_to(visit)
-    form = RemoveActionForm()
-    if form.validate_on_submit():
-        try:
+    _refuse_if_locked(visit)
+    back = _visit_url(visit, "action-plan")
+    if RemoveActionForm().validate_on_submit():
+        with refusal_redirects_to(back):
             operations.remove_action(action, by=current_user)
-        except OperationRefused as refusal:
-            db.session.rollback()
-            flash(str(refusal))
-        else:
-            db.session.commit()
             flash("The action has been removed from the action plan.", "success")
-    return _back_to(visit, "action-plan")
+    return redirect(back)
 
 
 @monitors_only
 @keeps_typing
 def finalise_visit(visit_id: int):
-    visit = _recordable_or_403(visit_id)
-    if visit.is_locked:
-        flash(_locked_message(visit))
-        return _back_to(visit)
+    visit = _open_record_or_403(visit_id)
     form = _long_form(FinaliseForm)
     key = _draft_key(visit, "finalise")
     if request.method == "GET":
@@ -407,7 +384,7 @@ def finalise_visit(visit_id: int):
         if problems:
             form.outcome.errors = [*form.outcome.errors, *problems]
         else:
-            try:
+            with refusal_shown_on(form.outcome):
                 operations.finalise_visit(
                     visit,
                     visited_on=form.visited_on.data,
@@ -415,11 +392,6 @@ def finalise_visit(visit_id: int):
                     summary=form.summary.data,
                     by=current_user,
                 )
-            except (OperationRefused, InvalidTransition) as refusal:
-                db.session.rollback()
-                form.outcome.errors = [*form.outcome.errors, str(refusal)]
-            else:
-                db.session.commit()
                 _draft_saved(key)
                 message = (
                     f"The visit has been finalised: {outcome.value}. The report has been "
@@ -434,13 +406,14 @@ def finalise_visit(visit_id: int):
                     )
                 flash(message, "success")
                 return _back_to(visit)
-    return render_template(
+    return _long_form_page(
         "quality/finalise_visit.html",
-        visit=visit,
-        form=form,
-        draft_key=key,
+        visit,
+        form,
+        key,
         unrated=queries.unrated_sections(visit) if visit.sections else [],
-        page_open_too_long=g.page_open_too_long,
+        next_visit_months=rules.NEXT_VISIT_MONTHS,
+        follow_up_weeks=rules.FOLLOW_UP_AFTER_DAYS // 7,
     )
 
 
@@ -448,19 +421,14 @@ def finalise_visit(visit_id: int):
 @keeps_typing
 def add_addendum(visit_id: int):
     visit = _visit_or_404(visit_id)
-    if visit.state is not VisitState.finalised:
+    if not visit.is_finalised:
         flash("Addenda are added to finalised visits: change the record itself.")
         return _back_to(visit)
     form = _long_form(AddendumForm)
     key = _draft_key(visit, "addendum")
     if _submitted(form):
-        try:
+        with refusal_shown_on(form.text):
             operations.add_addendum(visit, text=form.text.data, by=current_user)
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.text.errors = [*form.text.errors, str(refusal)]
-        else:
-            db.session.commit()
             _draft_saved(key)
             flash(
                 "The addendum has been added and the report drawn again with it. The provider "
@@ -468,10 +436,4 @@ def add_addendum(visit_id: int):
                 "success",
             )
             return _back_to(visit, "addenda")
-    return render_template(
-        "quality/add_addendum.html",
-        visit=visit,
-        form=form,
-        draft_key=key,
-        page_open_too_long=g.page_open_too_long,
-    )
+    return _long_form_page("quality/add_addendum.html", visit, form, key)

@@ -15,13 +15,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
-from dps_portal.extensions import db
 from dps_portal.framework.models import Category, Framework
 from dps_portal.quality.models import VisitTemplate
+from dps_portal.quality.versions import add_next_version, newest_version
 
 DEFAULT_DEFINITION = Path(__file__).with_name("default_visit_template.json")
 
@@ -71,14 +69,7 @@ def check_definition(definition: dict) -> None:
 def publish_visit_template(framework: Framework, definition: dict, by=None) -> VisitTemplate:
     """A new version; visits already scheduled keep the sections they were given."""
     check_definition(definition)
-    latest = db.session.scalar(
-        select(func.max(VisitTemplate.version)).where(VisitTemplate.framework_id == framework.id)
-    )
-    template = VisitTemplate(
-        framework_id=framework.id, version=(latest or 0) + 1, definition=definition
-    )
-    db.session.add(template)
-    db.session.flush()
+    template = add_next_version(VisitTemplate, framework, definition)
     record_event(
         AuditAction.visit_template_published,
         actor=by,
@@ -90,11 +81,7 @@ def publish_visit_template(framework: Framework, definition: dict, by=None) -> V
 
 def current_visit_template(framework: Framework) -> VisitTemplate | None:
     """The version new visits use: the newest one published."""
-    return db.session.scalars(
-        select(VisitTemplate)
-        .where(VisitTemplate.framework_id == framework.id)
-        .order_by(VisitTemplate.version.desc())
-    ).first()
+    return newest_version(VisitTemplate, framework)
 
 
 def ensure_visit_template(framework: Framework) -> VisitTemplate:

@@ -1,4 +1,3 @@
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -7,12 +6,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dps_portal.core import clock
 from dps_portal.core.models import Base, IdMixin, enum_type
+from dps_portal.core.states import StateEnum
 
 
-class JobOutcome(enum.Enum):
+class JobOutcome(StateEnum):
     running = "Running"
     succeeded = "Succeeded"
     failed = "Failed"
+
+    __transitions__ = {"running": ("succeeded", "failed")}
+    __stamps__ = {"succeeded": "finished_at", "failed": "finished_at"}
 
 
 class JobRun(IdMixin, Base):
@@ -26,3 +29,15 @@ class JobRun(IdMixin, Base):
     outcome: Mapped[JobOutcome] = mapped_column(enum_type(JobOutcome))
     counts: Mapped[Any] = mapped_column(JSON, nullable=True)
     error: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def is_running(self) -> bool:
+        return self.outcome is JobOutcome.running
+
+    @property
+    def has_succeeded(self) -> bool:
+        return self.outcome is JobOutcome.succeeded
+
+    @property
+    def has_failed(self) -> bool:
+        return self.outcome is JobOutcome.failed

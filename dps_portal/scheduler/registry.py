@@ -8,10 +8,11 @@ from typing import Any
 # A feature with scheduled jobs adds its tasks module here.
 TASK_MODULES = [
     "dps_portal.notifications.tasks",
-    "dps_portal.audit.tasks",
+    "dps_portal.admin.tasks",
     "dps_portal.scheduler.tasks",
     "dps_portal.documents.tasks",
     "dps_portal.onboarding.review.tasks",
+    "dps_portal.declarations.tasks",
     "dps_portal.contracts.terms.tasks",
     "dps_portal.quality.tasks",
     "dps_portal.quality.actions.tasks",

@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy.pool import NullPool
 
 from dps_portal.core import clock
+from dps_portal.core.states import move
 from dps_portal.extensions import db
 from dps_portal.scheduler.models import JobOutcome, JobRun
 from dps_portal.scheduler.registry import all_jobs, get_job
@@ -24,7 +25,7 @@ from dps_portal.scheduler.registry import all_jobs, get_job
 # The job store's table in the portal's database (left out of the migrations: APScheduler
 # creates it).
 JOBSTORE_TABLE = "apscheduler_jobs"
-SCHEDULER_TIMEZONE = "Europe/London"
+SCHEDULER_TIMEZONE = clock.UK
 # A run missed by up to an hour (a restart, a slow job) still happens, once.
 MISFIRE_GRACE_SECONDS = 3600
 # Jobs in the store name this function and their job id, so they pickle by reference.
@@ -42,32 +43,29 @@ _in_process_pid: int | None = None
 def run_job(app: Flask, job_id: str, now: datetime | None = None) -> JobRun:
     """Run one registered job now, in its own app context, and keep a JobRun of it.
 
-    The run is recorded as running before the job starts. The job's work is committed when it
-    returns; when it raises, its work is rolled back and the run is still saved, as failed."""
+    The run is recorded as running before the job starts. The job's work is committed with
+    its outcome when it returns; when it raises, its work is rolled back and the run is still
+    saved, as failed. This is the one place a job's work is committed."""
     job = get_job(job_id)
     func = job.resolve()
     with app.app_context():
         run = JobRun(job_id=job_id, started_at=clock.now(), outcome=JobOutcome.running)
         db.session.add(run)
-        db.session.commit()
+        keep_progress()
         run_id = run.id
         began = time.monotonic()
         try:
             counts = func(now=now)
-            db.session.commit()
+            db.session.flush()
         except Exception:
             db.session.rollback()
             logger.exception("Job %s failed", job_id)
-            run = db.session.get(JobRun, run_id)
-            run.outcome = JobOutcome.failed
+            run = _finish(run_id, JobOutcome.failed)
             run.error = traceback.format_exc()
         else:
-            # Jobs may detach objects (the audit check does): load the run afresh.
-            run = db.session.get(JobRun, run_id)
-            run.outcome = JobOutcome.succeeded
+            run = _finish(run_id, JobOutcome.succeeded)
             run.counts = _as_json(counts)
-        run.finished_at = clock.now()
-        db.session.commit()
+        keep_progress()
         db.session.refresh(run)
         db.session.expunge(run)
     logger.info(
@@ -75,8 +73,21 @@ def run_job(app: Flask, job_id: str, now: datetime | None = None) -> JobRun:
         job_id,
         run.outcome.value.lower(),
         time.monotonic() - began,
-        run.counts if run.outcome is JobOutcome.succeeded else run.error.strip().splitlines()[-1],
+        run.counts if run.has_succeeded else run.error.strip().splitlines()[-1],
     )
+    return run
+
+
+def keep_progress() -> None:
+    """Commit the work done so far: at the end of a job, or after each part of a long job
+    that must not be done twice (an email the server accepted) or lost (a batch imported)."""
+    db.session.commit()
+
+
+def _finish(run_id: int, outcome: JobOutcome) -> JobRun:
+    # Jobs may detach objects (the audit check does): load the run afresh.
+    run = db.session.get(JobRun, run_id)
+    move(run, outcome, column="outcome")
     return run
 
 

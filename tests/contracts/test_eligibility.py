@@ -14,8 +14,8 @@ from dps_portal.contracts.eligibility import (
 from dps_portal.contracts.models import SuspensionState
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
+from dps_portal.declarations.models import DeclarationRequest
 from dps_portal.extensions import db
-from dps_portal.onboarding.models import DeclarationRequest
 from dps_portal.providers.models import CqcRating, EvidenceItem
 from dps_portal.quality.models import Visit, VisitOutcome, VisitType
 from tests.contracts.factories import (

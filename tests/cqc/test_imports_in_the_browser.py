@@ -10,10 +10,11 @@ from sqlalchemy import select
 from dps_portal.audit.models import AuditEvent
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
-from dps_portal.cqc import tasks
+from dps_portal.cqc import runner
 from dps_portal.cqc.models import CqcImport, CqcImportState, CqcRatingChange
 from dps_portal.cqc.operations import import_file_path
-from dps_portal.cqc.tasks import run_import, run_queued_cqc_imports
+from dps_portal.cqc.runner import run_import
+from dps_portal.cqc.tasks import run_queued_cqc_imports
 from dps_portal.providers.models import CqcRating
 from tests.conftest import sign_in
 from tests.cqc.factories import make_cqc_import, ods_from_csv
@@ -311,7 +312,7 @@ def test_a_missing_file_fails_with_what_to_do(db, officer):
 def test_the_upload_starts_the_import_in_a_thread(client, db, officer, homes):  # noqa: F811
     sign_in(client, officer)
     started = []
-    start = tasks.start_in_background
+    start = runner.start_in_background
 
     def remember(app, cqc_import_id):
         thread = start(app, cqc_import_id)

@@ -12,9 +12,10 @@ from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.models import AuditEvent
 from dps_portal.core import clock
 from dps_portal.core.roles import STAFF_ROLES, Role
-from dps_portal.documents import pdf, queries
+from dps_portal.documents import pdf
 from dps_portal.documents.storage import document_path
 from dps_portal.framework.models import Category
+from dps_portal.framework.summary import framework_summary
 from tests.conftest import sign_in
 from tests.factories import make_home, make_provider, make_user
 
@@ -42,7 +43,7 @@ def _pages(data: bytes) -> list[str]:
 def _summary_pdf(framework) -> bytes:
     return pdf.render_pdf(
         "documents/framework_summary.html",
-        summary=queries.framework_summary(framework),
+        summary=framework_summary(framework),
         produced_at=datetime(2026, 7, 1, 13, 30, tzinfo=UTC),
     )
 
@@ -133,7 +134,7 @@ def test_store_pdf_keeps_the_rendered_file_and_audits_it(app, db, busy_framework
             kind="framework_summary",
             provider_id=provider.id,
             by=officer,
-            summary=queries.framework_summary(busy_framework),
+            summary=framework_summary(busy_framework),
             produced_at=clock.now(),
         )
     db.session.commit()

@@ -7,10 +7,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dps_portal.core.roles import Role
+from dps_portal.declarations.models import DeclarationRequest
+from dps_portal.declarations.queries import overdue_declaration
 from dps_portal.demo.seed import DEMO_LOGINS
 from dps_portal.extensions import db
-from dps_portal.onboarding.models import Admission, DeclarationRequest
-from dps_portal.onboarding.review.queries import overdue_declaration
+from dps_portal.onboarding.models import Admission
 from tests.e2e.harness import (
     assert_no_browser_errors,
     check_accessibility,

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from dps_portal.core.roles import STAFF_ROLES, Role
-from dps_portal.onboarding import rules
+from dps_portal.core.states import move
 from dps_portal.onboarding.models import Answer, ApplicationState, ClarificationRequest
 from tests.conftest import sign_in
 from tests.factories import make_user
@@ -24,7 +24,7 @@ def owned(db):
         requested_by_id=officer.id,
     )
     db.session.add(clarification)
-    rules.move(application, ApplicationState.clarification_requested)
+    move(application, ApplicationState.clarification_requested)
     _other, other_user = make_draft_application()
     db.session.commit()
     return application, clarification, other_user

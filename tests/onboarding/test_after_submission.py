@@ -13,8 +13,8 @@ from dps_portal.audit.models import AuditEvent
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
+from dps_portal.core.states import move
 from dps_portal.notifications.models import Notification, OutboxEmail
-from dps_portal.onboarding import rules
 from dps_portal.onboarding.models import Answer, ApplicationState, ClarificationRequest
 from dps_portal.onboarding.operations import respond_to_clarification, withdraw_application
 from dps_portal.onboarding.queries import application_summary
@@ -199,7 +199,7 @@ def asked(db):
         requested_by_id=officer.id,
     )
     db.session.add(clarification)
-    rules.move(application, ApplicationState.clarification_requested)
+    move(application, ApplicationState.clarification_requested)
     db.session.commit()
     return application, clarification, user, officer
 

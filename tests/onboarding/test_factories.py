@@ -1,5 +1,5 @@
+from dps_portal.onboarding.checks import submission_problems
 from dps_portal.onboarding.models import ApplicationState
-from dps_portal.onboarding.operations import submission_problems
 from tests.onboarding.factories import make_complete_application
 
 

@@ -10,8 +10,14 @@ from dps_portal.audit.models import AuditEvent
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
-from dps_portal.onboarding import rules
-from dps_portal.onboarding.checks import Problem
+from dps_portal.core.states import move
+from dps_portal.onboarding.answers import save_section
+from dps_portal.onboarding.checks import (
+    Problem,
+    exclusion_flags,
+    inadequate_homes,
+    submission_problems,
+)
 from dps_portal.onboarding.models import (
     Application,
     ApplicationState,
@@ -19,11 +25,7 @@ from dps_portal.onboarding.models import (
 )
 from dps_portal.onboarding.operations import (
     SubmissionRefused,
-    exclusion_flags,
-    inadequate_homes,
-    save_section,
     start_application,
-    submission_problems,
     submit_application,
 )
 from dps_portal.providers.models import CqcRating, EvidenceItem
@@ -40,7 +42,7 @@ def _reject(application, by) -> None:
         chosen.reasons = "Insurance cover too low."
         chosen.decided_at = clock.now()
         chosen.decided_by_id = by.id
-    rules.move(application, ApplicationState.decided)
+    move(application, ApplicationState.decided)
     application.decided_at = clock.now()
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from dps_portal.audit.actions import AuditAction
 from dps_portal.core.errors import InvalidTransition
+from dps_portal.core.states import move
 from dps_portal.quality import rules
 from dps_portal.quality.models import Visit, VisitOutcome, VisitState
 from dps_portal.quality.visit_templates import (
@@ -42,11 +43,11 @@ TRANSITIONS = [
 def test_visit_transitions(current, new, allowed):
     visit = Visit(state=current)
     if allowed:
-        rules.move(visit, new)
+        move(visit, new)
         assert visit.state is new
     else:
         with pytest.raises(InvalidTransition):
-            rules.move(visit, new)
+            move(visit, new)
         assert visit.state is current
 
 

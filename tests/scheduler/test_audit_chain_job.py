@@ -2,10 +2,10 @@
 
 from sqlalchemy import select, update
 
+from dps_portal.admin.tasks import verify_audit_chain
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.models import AuditEvent
 from dps_portal.audit.operations import record_event
-from dps_portal.audit.tasks import verify_audit_chain
 from dps_portal.core.roles import Role
 from dps_portal.notifications.models import Notification, OutboxEmail
 from dps_portal.scheduler.models import JobOutcome

@@ -3,19 +3,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovPasswordInput,
     GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
 )
-from wtforms import BooleanField, PasswordField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+from wtforms import BooleanField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, StopValidation
 
-from dps_portal.core.forms import UkDateField
+from dps_portal.contracts.forms import required_text
+from dps_portal.core.forms import UkDateField, add_error
 
 BODY_MAX_LENGTH = 200_000
-
-
-def strip_text(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+NAME_MAX_LENGTH = 200
 
 
 class DateRequired:
@@ -28,38 +24,19 @@ class DateRequired:
 
 
 class PublishTermsForm(FlaskForm):
-    title = StringField(
-        "Title",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            InputRequired(message="Enter the title"),
-            Length(max=200, message="Title must be 200 characters or fewer"),
-        ],
-    )
-    summary = TextAreaField(
+    title = required_text("Title", "Enter the title", max_length=NAME_MAX_LENGTH, area=False)
+    summary = required_text(
         "What has changed",
+        "Enter what has changed",
         description="Providers read this before they accept: say what is different from the "
         "version before, in plain words.",
-        widget=GovTextArea(),
-        filters=[strip_text],
-        validators=[
-            InputRequired(message="Enter what has changed"),
-            Length(max=5000, message="What has changed must be 5000 characters or fewer"),
-        ],
     )
-    body = TextAreaField(
+    body = required_text(
         "The terms and conditions",
+        "Enter the terms and conditions",
+        max_length=BODY_MAX_LENGTH,
         description="The full text. It goes into each provider's signed Provider Agreement.",
-        widget=GovTextArea(),
-        filters=[strip_text],
-        validators=[
-            InputRequired(message="Enter the terms and conditions"),
-            Length(
-                max=BODY_MAX_LENGTH,
-                message=f"The terms and conditions must be {BODY_MAX_LENGTH:,} characters or fewer",
-            ),
-        ],
+        too_long=f"The terms and conditions must be {BODY_MAX_LENGTH:,} characters or fewer",
     )
     effective_on = UkDateField(
         "Effective date",
@@ -83,32 +60,22 @@ class PublishTermsForm(FlaskForm):
             and self.accept_by.data
             and self.accept_by.data < self.effective_on.data
         ):
-            self.accept_by.errors = [
-                *self.accept_by.errors,
-                "The accept-by date must be the same as or after the effective date",
-            ]
+            add_error(
+                self.accept_by, "The accept-by date must be the same as or after the effective date"
+            )
             valid = False
         return valid
 
 
 class AcceptTermsForm(FlaskForm):
-    signatory_name = StringField(
-        "Your full name",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            InputRequired(message="Enter your full name"),
-            Length(max=200, message="Your full name must be 200 characters or fewer"),
-        ],
+    signatory_name = required_text(
+        "Your full name", "Enter your full name", max_length=NAME_MAX_LENGTH, area=False
     )
-    signatory_role = StringField(
+    signatory_role = required_text(
         "Your role or job title",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            InputRequired(message="Enter your role or job title"),
-            Length(max=200, message="Your role or job title must be 200 characters or fewer"),
-        ],
+        "Enter your role or job title",
+        max_length=NAME_MAX_LENGTH,
+        area=False,
     )
     confirm = BooleanField(
         "I confirm",

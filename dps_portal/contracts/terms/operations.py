@@ -4,19 +4,19 @@ Agreement PDF. Operations flush; the request commits."""
 from datetime import date
 
 from dps_portal.accounts.models import User
-from dps_portal.accounts.queries import active_officers, organisation_users
 from dps_portal.audit.actions import AuditAction
-from dps_portal.audit.operations import record_event
+from dps_portal.audit.operations import fields_of, record_created, record_event
 from dps_portal.contracts.models import TermsAcceptance, TermsVersion
 from dps_portal.contracts.terms import queries
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
+from dps_portal.core.states import lock
 from dps_portal.documents.pdf import store_pdf
 from dps_portal.extensions import db
 from dps_portal.framework.models import Framework
 from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email
+from dps_portal.notifications.operations import tell_organisation, tell_role
 from dps_portal.providers.models import ProviderOrganisation
 
 AGREEMENT_KIND = "provider_agreement"
@@ -52,18 +52,11 @@ def publish_terms(
         published_at=clock.now(),
         published_by_id=by.id,
     )
-    db.session.add(terms)
-    db.session.flush()
-    record_event(
+    record_created(
+        terms,
         AuditAction.terms_published,
-        actor=by,
-        subject=terms,
-        after={
-            "version": terms.version,
-            "title": terms.title,
-            "effective_on": effective_on.isoformat(),
-            "accept_by": accept_by.isoformat(),
-        },
+        by=by,
+        after=fields_of(terms, "version", "title", "effective_on", "accept_by"),
     )
     _tell_admitted_providers(terms)
     return terms
@@ -79,12 +72,14 @@ def _tell_admitted_providers(terms: TermsVersion) -> None:
     )
     if terms.summary:
         body += f" What has changed: {terms.summary}"
-    link = portal_path("terms.show_terms")
     for provider in queries.admitted_providers(terms.framework_id):
-        for user in organisation_users(provider.id):
-            notify_and_email(
-                user, title, body, link, dedupe_key=f"terms-published:{terms.id}:{user.id}"
-            )
+        tell_organisation(
+            provider,
+            title,
+            body,
+            portal_path("terms.show_terms"),
+            dedupe=f"terms-published:{terms.id}",
+        )
 
 
 def accept_terms(
@@ -98,14 +93,14 @@ def accept_terms(
 ) -> TermsAcceptance:
     """The authorised signatory accepts `terms` for the organisation: recorded with name, time
     and IP address, and the signed Provider Agreement PDF is kept for the organisation."""
-    if by.role is not Role.provider or by.provider_id != provider.id:
-        raise OperationRefused("Only a user of the organisation can accept its terms")
-    if not by.can_manage_organisation:
+    if not provider.can_accept_terms(by):
+        if not by.is_provider_user or by.provider_id != provider.id:
+            raise OperationRefused("Only a user of the organisation can accept its terms")
         raise OperationRefused(
             f"Only a user who manages {provider.display_name} can accept terms for it"
         )
     # One signatory at a time: the second sees the first's acceptance.
-    db.session.refresh(provider, with_for_update=True)
+    lock(provider)
     earlier = queries.acceptance_of(provider, terms)
     if earlier is not None:
         raise OperationRefused(
@@ -158,21 +153,20 @@ def _tell_of_acceptance(
     provider: ProviderOrganisation, terms: TermsVersion, acceptance: TermsAcceptance
 ) -> None:
     when = clock.format_datetime(acceptance.accepted_at)
-    for user in organisation_users(provider.id):
-        notify_and_email(
-            user,
-            f"Your organisation has accepted {terms.label}",
-            f"{acceptance.signatory_name} accepted them for {provider.display_name} on {when}. "
-            "The signed Provider Agreement is in your documents.",
-            portal_path("terms.show_terms"),
-            dedupe_key=f"terms-accepted:{acceptance.id}:{user.id}",
-        )
-    for officer in active_officers():
-        notify_and_email(
-            officer,
-            f"{provider.display_name} has accepted {terms.label}",
-            f"{acceptance.signatory_name} ({acceptance.signatory_role or 'no role given'}) "
-            f"accepted them on {when}.",
-            portal_path("terms.show_version", terms_version_id=terms.id),
-            dedupe_key=f"terms-accepted:{acceptance.id}:{officer.id}",
-        )
+    dedupe = f"terms-accepted:{acceptance.id}"
+    tell_organisation(
+        provider,
+        f"Your organisation has accepted {terms.label}",
+        f"{acceptance.signatory_name} accepted them for {provider.display_name} on {when}. "
+        "The signed Provider Agreement is in your documents.",
+        portal_path("terms.show_terms"),
+        dedupe=dedupe,
+    )
+    tell_role(
+        Role.contracts_officer,
+        f"{provider.display_name} has accepted {terms.label}",
+        f"{acceptance.signatory_name} ({acceptance.signatory_role or 'no role given'}) "
+        f"accepted them on {when}.",
+        portal_path("terms.show_version", terms_version_id=terms.id),
+        dedupe=dedupe,
+    )

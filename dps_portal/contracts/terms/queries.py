@@ -47,7 +47,7 @@ def upcoming_terms(framework_id: int, today: date) -> TermsVersion | None:
     """The newest version published to take effect after today, if any."""
     return db.session.scalars(
         select(TermsVersion)
-        .where(TermsVersion.framework_id == framework_id, TermsVersion.effective_on > today)
+        .where(TermsVersion.framework_id == framework_id, ~TermsVersion.is_in_effect(today))
         .order_by(TermsVersion.version.desc())
     ).first()
 

@@ -1,20 +1,17 @@
 """Terms to accept again: admitted providers that have not accepted the newest version are
-reminded once 14 days before its accept-by date, and once more when it has passed (their homes
-are then ineligible). Dedupe keys name the version, the stage and the person, so a second run
-sends nothing new."""
+reminded once when its accept-by date is near (ACCEPT_BY_WARNING_DAYS), and once more when it
+has passed (their homes are then ineligible). Dedupe keys name the version, the stage and the
+person, so a second run sends nothing new."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from dps_portal.accounts.queries import organisation_users
 from dps_portal.contracts.eligibility import accepted_versions
 from dps_portal.contracts.terms import queries
 from dps_portal.core import clock
 from dps_portal.framework.models import current_framework
 from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email
+from dps_portal.notifications.operations import tell_organisation
 from dps_portal.scheduler.registry import Job
-
-REMIND_DAYS_BEFORE = 14
 
 
 def remind_terms_to_accept(now: datetime | None = None) -> dict:
@@ -27,14 +24,14 @@ def remind_terms_to_accept(now: datetime | None = None) -> dict:
     if terms is None:
         return counts
     accept_by = clock.format_date(terms.accept_by)
-    if today > terms.accept_by:
+    if terms.is_accept_by_passed(today):
         stage = "overdue"
         title = f"Your homes cannot receive placements: accept {terms.label}"
         body = (
             f"{terms.title} had to be accepted by {accept_by}. Until your organisation's "
             "authorised signatory accepts them, your homes are not eligible for new placements."
         )
-    elif today >= terms.accept_by - timedelta(days=REMIND_DAYS_BEFORE):
+    elif terms.is_accept_by_near(today):
         stage = "due_soon"
         title = f"Accept {terms.label} by {accept_by}"
         body = (
@@ -43,20 +40,16 @@ def remind_terms_to_accept(now: datetime | None = None) -> dict:
         )
     else:
         return counts
-    link = portal_path("terms.show_terms")
     for provider in queries.admitted_providers(terms.framework_id):
         if terms.version in accepted_versions(provider, terms.framework_id):
             continue
-        for user in organisation_users(provider.id):
-            sent = notify_and_email(
-                user,
-                title,
-                body,
-                link,
-                dedupe_key=f"terms-{stage.replace('_', '-')}:{terms.id}:{user.id}",
-            )
-            if sent is not None:
-                counts[stage] += 1
+        counts[stage] += tell_organisation(
+            provider,
+            title,
+            body,
+            portal_path("terms.show_terms"),
+            dedupe=f"terms-{stage.replace('_', '-')}:{terms.id}",
+        )
     return counts
 
 

@@ -7,8 +7,9 @@ from dps_portal.contracts.terms import operations, queries
 from dps_portal.contracts.terms.forms import AcceptTermsForm, PublishTermsForm
 from dps_portal.core import clock
 from dps_portal.core.access import role_required, staff_only
-from dps_portal.core.errors import OperationRefused
+from dps_portal.core.forms import add_error
 from dps_portal.core.roles import Role
+from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
 from dps_portal.extensions import db
 from dps_portal.framework.models import Framework, current_framework
 from dps_portal.providers.queries import own_organisation, users_of
@@ -52,7 +53,7 @@ def publish_terms():
     framework = _framework_or_404()
     form = PublishTermsForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form.effective_on):
             terms = operations.publish_terms(
                 framework,
                 title=form.title.data,
@@ -62,11 +63,6 @@ def publish_terms():
                 accept_by=form.accept_by.data,
                 by=current_user,
             )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.effective_on.errors = [*form.effective_on.errors, str(refusal)]
-        else:
-            db.session.commit()
             flash(
                 f"Version {terms.version} has been published. Admitted providers have been told "
                 f"to accept it by {clock.format_date(terms.accept_by)}.",
@@ -107,7 +103,7 @@ def show_terms():
         "contracts/terms/show_terms.html",
         organisation=organisation,
         standing=standing,
-        can_accept=current_user.can_manage_organisation,
+        can_accept=organisation.can_accept_terms(current_user),
         today=clock.today_uk(),
     )
 
@@ -116,7 +112,7 @@ def show_terms():
 def accept_terms(terms_version_id: int):
     terms = _version_or_404(terms_version_id)
     organisation = own_organisation()
-    can_accept = current_user.can_manage_organisation
+    can_accept = organisation.can_accept_terms(current_user)
     if request.method == "POST" and not can_accept:
         abort(403)
     acceptance = queries.acceptance_of(organisation, terms)
@@ -139,12 +135,11 @@ def accept_terms(terms_version_id: int):
         form.signatory_name.data = current_user.full_name
     if can_accept and form.validate_on_submit():
         if not verify_password(current_user.password_hash, form.password.data):
-            form.password.errors = [
-                *form.password.errors,
-                "The password is not right: enter the password you use to sign in",
-            ]
+            add_error(
+                form.password, "The password is not right: enter the password you use to sign in"
+            )
         else:
-            try:
+            with refusal_redirects_to(url_for("terms.show_terms")):
                 operations.accept_terms(
                     organisation,
                     terms,
@@ -153,11 +148,6 @@ def accept_terms(terms_version_id: int):
                     signatory_role=form.signatory_role.data,
                     ip_address=request.remote_addr or "",
                 )
-            except OperationRefused as refusal:
-                db.session.rollback()
-                flash(str(refusal))
-                return redirect(url_for("terms.show_terms"))
-            db.session.commit()
             flash(
                 f"You have accepted {terms.label} for {organisation.display_name}. "
                 "The signed Provider Agreement is below and in your documents.",
@@ -170,6 +160,6 @@ def accept_terms(terms_version_id: int):
         organisation=organisation,
         form=form,
         can_accept=can_accept,
-        managers=[user for user in users_of(organisation) if user.can_manage_organisation],
+        managers=[user for user in users_of(organisation) if organisation.can_accept_terms(user)],
         today=clock.today_uk(),
     )

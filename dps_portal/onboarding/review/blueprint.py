@@ -1,5 +1,4 @@
-"""The contracts officers' side of onboarding: the queue, the review and the decision; and
-renewed self-declarations (asked for by officers, confirmed by providers)."""
+"""The contracts officers' side of onboarding: the queue, the review and the decision."""
 
 from flask import Blueprint
 
@@ -8,6 +7,7 @@ from dps_portal.onboarding.review import views
 bp = Blueprint("review", __name__)
 
 APPLICATION = "/review/applications/<int:application_id>"
+GET_POST = ["GET", "POST"]
 
 bp.add_url_rule("/review/applications", view_func=views.list_applications)
 bp.add_url_rule(APPLICATION, view_func=views.show_application)
@@ -15,24 +15,10 @@ bp.add_url_rule(
     f"{APPLICATION}/sections/<section_key>", view_func=views.review_section, methods=["POST"]
 )
 bp.add_url_rule(
-    f"{APPLICATION}/clarification",
-    view_func=views.request_clarification,
-    methods=["GET", "POST"],
+    f"{APPLICATION}/clarification", view_func=views.request_clarification, methods=GET_POST
 )
-bp.add_url_rule(f"{APPLICATION}/extend", view_func=views.extend_deadline, methods=["GET", "POST"])
+bp.add_url_rule(f"{APPLICATION}/extend", view_func=views.extend_deadline, methods=GET_POST)
 bp.add_url_rule(
-    f"{APPLICATION}/self-cleaning",
-    view_func=views.record_self_cleaning,
-    methods=["GET", "POST"],
+    f"{APPLICATION}/self-cleaning", view_func=views.record_self_cleaning, methods=GET_POST
 )
-bp.add_url_rule(f"{APPLICATION}/decision", view_func=views.decide, methods=["GET", "POST"])
-bp.add_url_rule(
-    "/review/providers/<int:provider_id>/declaration",
-    view_func=views.request_declaration,
-    methods=["GET", "POST"],
-)
-bp.add_url_rule(
-    "/declarations/<int:declaration_id>",
-    view_func=views.confirm_declaration,
-    methods=["GET", "POST"],
-)
+bp.add_url_rule(f"{APPLICATION}/decision", view_func=views.decide, methods=GET_POST)

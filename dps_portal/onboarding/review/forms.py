@@ -1,25 +1,21 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
-    GovCheckboxInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import BooleanField, RadioField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from dps_portal.core.forms import strip
 from dps_portal.onboarding.models import ReviewOutcome
-from dps_portal.onboarding.questions import Question
 
 LONG_TEXT = 5000
 
 
-def strip_text(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-def _text_area(label: str, missing: str | None = None, description: str = "") -> TextAreaField:
+def text_area(label: str, missing: str | None = None, description: str = "") -> TextAreaField:
+    """A long answer, required when `missing` (the message) is given."""
     validators = [InputRequired(message=missing)] if missing else [Optional()]
     validators.append(
         Length(max=LONG_TEXT, message=f"{label} must be {LONG_TEXT} characters or fewer")
@@ -28,7 +24,7 @@ def _text_area(label: str, missing: str | None = None, description: str = "") ->
         label,
         description=description,
         widget=GovTextArea(),
-        filters=[strip_text],
+        filters=[strip],
         validators=validators,
     )
 
@@ -42,7 +38,7 @@ class SectionReviewForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select whether the section passes or fails")],
     )
-    comment = _text_area("Comment (optional)")
+    comment = text_area("Comment (optional)")
     submit = SubmitField("Save review", widget=GovSubmitInput())
 
     def validate(self, extra_validators=None) -> bool:
@@ -54,7 +50,7 @@ class SectionReviewForm(FlaskForm):
 
 
 class ClarificationForm(FlaskForm):
-    message = _text_area(
+    message = text_area(
         "What the provider needs to clarify",
         "Enter what the provider needs to clarify",
         "The provider sees this message and can change the answers in the sections you reopen.",
@@ -68,7 +64,7 @@ class ClarificationForm(FlaskForm):
 
 
 class ExtensionForm(FlaskForm):
-    reason = _text_area(
+    reason = text_area(
         "Why the decision needs more time",
         "Enter why the decision needs more time",
         "The reason is recorded and the provider is told it.",
@@ -77,21 +73,13 @@ class ExtensionForm(FlaskForm):
 
 
 class SelfCleaningForm(FlaskForm):
-    note = _text_area(
+    note = text_area(
         "Self-cleaning evidence seen",
         "Enter the self-cleaning evidence you have seen",
         "Say what the provider showed: compensation paid, cooperation with the authorities, "
         "and the measures taken to stop it happening again.",
     )
     submit = SubmitField("Record the evidence", widget=GovSubmitInput())
-
-
-class DeclarationRequestForm(FlaskForm):
-    message = _text_area(
-        "Message to the provider (optional)",
-        description="For example why you are asking now.",
-    )
-    submit = SubmitField("Ask the provider to confirm", widget=GovSubmitInput())
 
 
 ADMIT = "admit"
@@ -155,69 +143,8 @@ def decision_form(application_categories, **kwargs) -> DecisionForm:
         setattr(
             Form,
             reasons,
-            _text_area(f"Reasons for rejecting {name}"),
+            text_area(f"Reasons for rejecting {name}"),
         )
         fields.append((application_category.id, decision, reasons, name))
     Form.category_fields = fields
-    return Form(**kwargs)
-
-
-class DeclarationForm(FlaskForm):
-    """The exclusion-ground questions answered again (fields added by declaration_form)."""
-
-    confirm = BooleanField(
-        "I confirm that these declarations are true and complete",
-        widget=GovCheckboxInput(),
-        validators=[InputRequired(message="Confirm that the declarations are true")],
-    )
-    submit = SubmitField("Confirm the declaration", widget=GovSubmitInput())
-
-    questions: list[Question] = []
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        answers = self.answers()
-        for question in self.questions:
-            field = self[question.key]
-            if question.is_required(answers) and not field.data:
-                missing = "Select yes or no" if question.kind == "yes_no" else "Enter the details"
-                field.errors = [*field.errors, missing]
-                valid = False
-        return valid
-
-    def answers(self) -> dict[str, str]:
-        """{question key: answer}; details that the answers do not ask for are left out."""
-        answers = {question.key: self[question.key].data or "" for question in self.questions}
-        return {
-            question.key: answers[question.key]
-            for question in self.questions
-            if not question.required_if or question.is_required(answers)
-        }
-
-
-def declaration_form(questions, previous: dict | None = None, **kwargs) -> DeclarationForm:
-    class Form(DeclarationForm):
-        pass
-
-    for question in questions:
-        if question.kind == "yes_no":
-            field = RadioField(
-                question.text,
-                description=question.hint,
-                choices=[("yes", "Yes"), ("no", "No")],
-                widget=GovRadioInput(),
-                validators=[Optional()],
-                default=(previous or {}).get(question.key),
-            )
-        else:
-            field = TextAreaField(
-                question.text,
-                description=question.hint,
-                widget=GovTextArea(),
-                filters=[strip_text],
-                validators=[Length(max=LONG_TEXT, message="Enter 5000 characters or fewer")],
-                default=(previous or {}).get(question.key),
-            )
-        setattr(Form, question.key, field)
-    Form.questions = list(questions)
     return Form(**kwargs)

@@ -1,6 +1,6 @@
 """Every change the contracts officers make to an application: section reviews,
-clarification, the extension, self-cleaning, the decision and its notice; and renewed
-self-declarations. Operations flush; the request or the job commits."""
+clarification, the extension, self-cleaning, the decision and its notice. Operations
+flush; the request or the job commits."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -8,20 +8,21 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from dps_portal.accounts.models import User
-from dps_portal.accounts.queries import active_officers, organisation_users
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.money import to_money
-from dps_portal.core.workingdays import add_working_days
+from dps_portal.core.states import lock, move
 from dps_portal.documents.models import StoredDocument
 from dps_portal.documents.pdf import store_pdf
 from dps_portal.extensions import db
 from dps_portal.framework.models import Framework
-from dps_portal.notifications.emails import absolute_url, portal_path
-from dps_portal.notifications.operations import notify, notify_and_email, queue_email
+from dps_portal.notifications.emails import portal_path
+from dps_portal.notifications.operations import tell_organisation
 from dps_portal.onboarding import rules
+from dps_portal.onboarding.answers import answers_of_sections
+from dps_portal.onboarding.checks import exclusion_flags
 from dps_portal.onboarding.models import (
     Admission,
     AdmittedHome,
@@ -31,15 +32,13 @@ from dps_portal.onboarding.models import (
     ApplicationState,
     CategoryDecision,
     ClarificationRequest,
-    DeclarationRequest,
     ReviewOutcome,
     SectionReview,
 )
-from dps_portal.onboarding.operations import answers_of_sections, exclusion_flags
 from dps_portal.onboarding.question_sets import definition_of
 from dps_portal.onboarding.questions import Question
 from dps_portal.onboarding.review import queries
-from dps_portal.providers.models import EvidenceItem, ProviderOrganisation
+from dps_portal.providers.models import EvidenceItem
 from dps_portal.rates.models import RateCardEntry
 
 LABEL_MAX_LENGTH = 200
@@ -53,34 +52,26 @@ def provider_application_path(application: Application) -> str:
     return portal_path("onboarding.show_application", application_id=application.id)
 
 
-def _tell_provider(
-    application: Application, title: str, body: str, template: str, **context
-) -> None:
-    for user in organisation_users(application.provider_id):
-        notify_and_email(
-            user,
-            title,
-            body,
-            provider_application_path(application),
-            template=template,
-            application=application,
-            **context,
-        )
+def _tell_provider(application: Application, title: str, body: str, **options) -> None:
+    tell_organisation(
+        application.provider_id,
+        title,
+        body,
+        provider_application_path(application),
+        application=application,
+        **options,
+    )
 
 
-# Guards.
-
-
-def _lock(application: Application) -> None:
-    """Take the application's row lock and read it afresh, so two officers acting at once
-    (deciding, extending, asking) act once: the second sees what the first did."""
-    db.session.refresh(application, with_for_update=True)
+# Guards. An operation that changes the application takes its row lock first (`lock`), so
+# two officers acting at once (deciding, extending, asking) act once: the second sees what
+# the first did.
 
 
 def _require_awaiting_decision(application: Application) -> None:
-    if application.state is ApplicationState.decided:
+    if application.is_decided:
         raise OperationRefused(f"Application {application.reference} has already been decided")
-    if application.state not in rules.AWAITING_DECISION:
+    if not application.state.is_awaiting_decision:
         raise OperationRefused(
             f"Application {application.reference} is {application.state.value.lower()}: "
             "it is not waiting for a decision"
@@ -136,7 +127,7 @@ def request_clarification(
     application: Application, *, message: str, section_keys: list[str], by: User
 ) -> ClarificationRequest:
     """Ask the provider to clarify, reopening some sections. The decision clock keeps running."""
-    _lock(application)
+    lock(application)
     if application.state is ApplicationState.clarification_requested:
         raise OperationRefused(
             "A clarification request is already open: wait for the provider to answer it"
@@ -156,16 +147,13 @@ def request_clarification(
         answers_before=answers_of_sections(application, ordered),
     )
     db.session.add(clarification)
-    before_state = application.state
-    rules.move(application, ApplicationState.clarification_requested)
     db.session.flush()
-    record_event(
-        AuditAction.application_clarification_requested,
-        actor=by,
-        subject=application,
-        before={"state": before_state.name},
+    move(
+        application,
+        ApplicationState.clarification_requested,
+        by=by,
+        event=AuditAction.application_clarification_requested,
         after={
-            "state": application.state.name,
             "sections": ordered,
             "message": clarification.message,
             "clarification_id": clarification.id,
@@ -175,7 +163,7 @@ def request_clarification(
         application,
         f"The council asks you to clarify application {application.reference}",
         clarification.message,
-        "onboarding/clarification_requested",
+        template="onboarding/clarification_requested",
         section_titles=[
             title for key, title in queries.reopenable_parts(application) if key in ordered
         ],
@@ -186,7 +174,7 @@ def request_clarification(
 def extend_deadline(application: Application, *, reason: str, by: User) -> date:
     """Extend the decision deadline, once, to the extended number of working days after
     receipt (15 by law), recording why. Answers the new due date."""
-    _lock(application)
+    lock(application)
     _require_awaiting_decision(application)
     if application.extended_due_on is not None:
         raise OperationRefused(
@@ -217,7 +205,7 @@ def extend_deadline(application: Application, *, reason: str, by: User) -> date:
         f"The decision on application {application.reference} will take longer",
         f"The council will now decide by {clock.format_date(application.extended_due_on)}. "
         f"The reason: {reason}",
-        "onboarding/deadline_extended",
+        template="onboarding/deadline_extended",
     )
     return application.extended_due_on
 
@@ -225,6 +213,7 @@ def extend_deadline(application: Application, *, reason: str, by: User) -> date:
 def record_self_cleaning(application: Application, *, note: str, by: User) -> None:
     """The officer's note of the self-cleaning evidence seen; without it a mandatory
     exclusion ground blocks every admission."""
+    lock(application)
     _require_awaiting_decision(application)
     note = note.strip()
     if not note:
@@ -283,7 +272,7 @@ def decide_application(
 ) -> StoredDocument:
     """Admit or reject each category applied for, make the admissions, rates and evidence,
     and send the decision notice. Answers the notice."""
-    _lock(application)
+    lock(application)
     _require_awaiting_decision(application)
     for application_category in application.categories:
         choice = choices.get(application_category.id)
@@ -333,17 +322,12 @@ def decide_application(
     if admitted_any:
         _record_insurance_evidence(application, now)
 
-    before_state = application.state
-    rules.move(application, ApplicationState.decided)
-    application.decided_at = now
-    db.session.flush()
-    record_event(
-        AuditAction.application_decided,
-        actor=by,
-        subject=application,
-        before={"state": before_state.name},
+    move(
+        application,
+        ApplicationState.decided,
+        by=by,
+        event=AuditAction.application_decided,
         after={
-            "state": application.state.name,
             "decisions": {ac.category.code: ac.decision.name for ac in application.categories},
         },
     )
@@ -498,118 +482,12 @@ def _evidence_from(application: Application, question: Question, answer, now) ->
 
 def _send_decision(application: Application, notice: StoredDocument) -> None:
     """The notice by email, attached, and a notification in the portal."""
-    title = f"Decision on your application {application.reference}"
-    link = provider_application_path(application)
     decisions = [(ac.category.name, ac.decision.value) for ac in application.categories]
-    body = "; ".join(f"{name}: {decision}" for name, decision in decisions)
-    for user in organisation_users(application.provider_id):
-        notify(user, title, body, link)
-        queue_email(
-            user.email,
-            title,
-            "onboarding/decision_notice",
-            attachment=notice,
-            user=user,
-            application=application,
-            decisions=decisions,
-            link_url=absolute_url(link),
-        )
-
-
-# Renewed self-declarations.
-
-
-def is_admitted(provider: ProviderOrganisation) -> bool:
-    return (
-        db.session.scalar(select(Admission.id).where(Admission.provider_id == provider.id))
-        is not None
+    _tell_provider(
+        application,
+        f"Decision on your application {application.reference}",
+        "; ".join(f"{name}: {decision}" for name, decision in decisions),
+        template="onboarding/decision_notice",
+        attachment=notice,
+        decisions=decisions,
     )
-
-
-def request_declaration(
-    provider: ProviderOrganisation, *, message: str, framework: Framework, by: User
-) -> DeclarationRequest:
-    """Ask an admitted provider to confirm its self-declaration again, within the
-    configured number of working days."""
-    if not is_admitted(provider):
-        raise OperationRefused(
-            f"{provider.display_name} is not admitted to any category: only an admitted "
-            "provider can be asked to confirm its declaration"
-        )
-    already = queries.open_declaration(provider)
-    if already is not None:
-        raise OperationRefused(
-            f"{provider.display_name} has not yet answered the request sent on "
-            f"{clock.format_date(already.requested_at)}: it is due by "
-            f"{clock.format_date(already.due_on)}"
-        )
-    declaration = DeclarationRequest(
-        provider_id=provider.id,
-        message=message.strip(),
-        requested_by_id=by.id,
-        requested_at=clock.now(),
-        due_on=add_working_days(clock.today_uk(), framework.declaration_working_days),
-    )
-    db.session.add(declaration)
-    db.session.flush()
-    record_event(
-        AuditAction.declaration_requested,
-        actor=by,
-        subject=declaration,
-        after={
-            "provider_id": provider.id,
-            "due_on": declaration.due_on,
-            "message": declaration.message,
-        },
-    )
-    for user in organisation_users(provider.id):
-        notify_and_email(
-            user,
-            f"Confirm your self-declaration by {clock.format_date(declaration.due_on)}",
-            declaration.message,
-            portal_path("review.confirm_declaration", declaration_id=declaration.id),
-            template="onboarding/declaration_requested",
-            declaration=declaration,
-        )
-    return declaration
-
-
-def confirm_declaration(
-    declaration: DeclarationRequest,
-    answers: dict[str, str],
-    *,
-    questions: list[Question],
-    by: User,
-) -> list[Question]:
-    """Keep the provider's renewed declaration; officers are told of any exclusion ground
-    it declares. Answers the exclusion questions answered "yes"."""
-    if declaration.confirmed_at is not None:
-        raise OperationRefused(
-            "This declaration was already confirmed on "
-            f"{clock.format_date(declaration.confirmed_at)}"
-        )
-    declaration.answers = dict(answers)
-    declaration.confirmed_at = clock.now()
-    declaration.confirmed_by_id = by.id
-    db.session.flush()
-    record_event(
-        AuditAction.declaration_confirmed,
-        actor=by,
-        subject=declaration,
-        after={"answers": declaration.answers},
-    )
-    declared = [q for q in questions if q.exclusion and answers.get(q.key) == "yes"]
-    if declared:
-        provider = declaration.provider
-        for officer in active_officers():
-            notify_and_email(
-                officer,
-                f"{provider.display_name} declared an exclusion ground",
-                "Their renewed self-declaration answers yes to: "
-                + "; ".join(q.text for q in declared),
-                portal_path("review.request_declaration", provider_id=provider.id),
-                template="onboarding/declaration_answered",
-                provider=provider,
-                declaration=declaration,
-            )
-    return declared

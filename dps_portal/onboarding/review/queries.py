@@ -1,4 +1,4 @@
-"""What the officers' review pages, the decision notice and the reminder jobs read."""
+"""What the officers' review pages, the decision notice and the reminder job read."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,25 +12,19 @@ from dps_portal.documents.models import StoredDocument
 from dps_portal.extensions import db
 from dps_portal.framework.models import Framework
 from dps_portal.onboarding import rules
+from dps_portal.onboarding.answers import answers_of_sections
+from dps_portal.onboarding.checks import exclusion_flags, inadequate_homes
 from dps_portal.onboarding.models import (
-    Admission,
-    Answer,
     Application,
     ApplicationCategory,
     ApplicationHome,
     ApplicationState,
     CategoryDecision,
     ClarificationRequest,
-    DeclarationRequest,
     SectionReview,
 )
-from dps_portal.onboarding.operations import (
-    answers_of_sections,
-    exclusion_flags,
-    inadequate_homes,
-)
 from dps_portal.onboarding.queries import SectionSummary, answer_html, application_summary
-from dps_portal.onboarding.question_sets import current_question_set, definition_of
+from dps_portal.onboarding.question_sets import definition_of
 from dps_portal.onboarding.questions import Question
 from dps_portal.providers.models import CareHome, ProviderOrganisation
 
@@ -62,11 +56,8 @@ class DecisionClock:
     due_on: date
     extended_due_on: date | None
     extension_reason: str | None
+    decision_due_on: date
     days_left: int
-
-    @property
-    def decision_due_on(self) -> date:
-        return self.extended_due_on or self.due_on
 
     @property
     def rag(self) -> str:
@@ -108,6 +99,7 @@ def decision_clock(application: Application, today: date) -> DecisionClock | Non
         due_on=application.due_on,
         extended_due_on=application.extended_due_on,
         extension_reason=application.extension_reason,
+        decision_due_on=application.decision_due_on,
         days_left=rules.working_days_left(application, today),
     )
 
@@ -127,18 +119,10 @@ class QueueRow:
     application: Application
     clock: DecisionClock | None
 
-    @property
-    def is_awaiting_decision(self) -> bool:
-        return self.application.state in rules.AWAITING_DECISION
-
-
-def _decision_due_on_column():
-    return func.coalesce(Application.extended_due_on, Application.due_on)
-
 
 def _queue_filter(view: str):
     if view == "awaiting":
-        return Application.state.in_(rules.AWAITING_DECISION)
+        return Application.is_awaiting_decision
     if view == "decided":
         return Application.state == ApplicationState.decided
     if view == "withdrawn":
@@ -159,7 +143,7 @@ def queue(view: str, today: date) -> list[QueueRow]:
     elif view == "all":
         query = query.order_by(Application.received_on.desc(), Application.id.desc())
     else:
-        query = query.order_by(_decision_due_on_column(), Application.received_on, Application.id)
+        query = query.order_by(Application.decision_due_on, Application.received_on, Application.id)
     return [
         QueueRow(application, decision_clock(application, today))
         for application in db.session.scalars(query)
@@ -177,8 +161,8 @@ def awaiting_decision() -> list[Application]:
     return list(
         db.session.scalars(
             select(Application)
-            .where(Application.state.in_(rules.AWAITING_DECISION))
-            .order_by(_decision_due_on_column(), Application.id)
+            .where(Application.is_awaiting_decision)
+            .order_by(Application.decision_due_on, Application.id)
         )
     )
 
@@ -467,108 +451,3 @@ def decision_notice(application: Application) -> DecisionNotice:
         decided_at=application.decided_at or clock.now(),
         categories=categories,
     )
-
-
-# Admissions and renewed self-declarations.
-
-
-def admissions_of(provider: ProviderOrganisation) -> list[Admission]:
-    return list(
-        db.session.scalars(
-            select(Admission).where(Admission.provider_id == provider.id).order_by(Admission.id)
-        )
-    )
-
-
-def declarations_of(provider: ProviderOrganisation) -> list[DeclarationRequest]:
-    return list(
-        db.session.scalars(
-            select(DeclarationRequest)
-            .where(DeclarationRequest.provider_id == provider.id)
-            .order_by(DeclarationRequest.requested_at.desc(), DeclarationRequest.id.desc())
-        )
-    )
-
-
-def open_declaration(provider: ProviderOrganisation) -> DeclarationRequest | None:
-    """The request the provider has still to answer, if any."""
-    return db.session.scalars(
-        select(DeclarationRequest)
-        .where(
-            DeclarationRequest.provider_id == provider.id,
-            DeclarationRequest.confirmed_at.is_(None),
-        )
-        .order_by(DeclarationRequest.due_on, DeclarationRequest.id)
-    ).first()
-
-
-def overdue_declaration(provider: ProviderOrganisation, today: date) -> DeclarationRequest | None:
-    """An unanswered request past its due date: until the provider answers it, it is not
-    eligible for placements (the provider stays admitted while the request is within time)."""
-    return db.session.scalars(
-        select(DeclarationRequest)
-        .where(
-            DeclarationRequest.provider_id == provider.id,
-            DeclarationRequest.confirmed_at.is_(None),
-            DeclarationRequest.due_on < today,
-        )
-        .order_by(DeclarationRequest.due_on, DeclarationRequest.id)
-    ).first()
-
-
-def overdue_declarations(today: date) -> list[DeclarationRequest]:
-    return list(
-        db.session.scalars(
-            select(DeclarationRequest)
-            .where(DeclarationRequest.confirmed_at.is_(None), DeclarationRequest.due_on < today)
-            .order_by(DeclarationRequest.due_on, DeclarationRequest.id)
-        )
-    )
-
-
-def declaration_questions(framework: Framework | None) -> list[Question]:
-    """The questions of the current question set's exclusion-ground sections: those with
-    a question whose "yes" is an exclusion ground."""
-    question_set = current_question_set(framework) if framework is not None else None
-    if question_set is None:
-        return []
-    return [
-        question
-        for section in definition_of(question_set).sections
-        if any(question.exclusion for question in section.questions)
-        for question in section.questions
-    ]
-
-
-def declared_before(provider: ProviderOrganisation, questions: list[Question]) -> dict[str, Any]:
-    """The organisation's latest answers to the declaration questions: its last confirmed
-    declaration, or else the application it was last decided on."""
-    keys = {question.key for question in questions}
-    confirmed = db.session.scalars(
-        select(DeclarationRequest)
-        .where(
-            DeclarationRequest.provider_id == provider.id,
-            DeclarationRequest.confirmed_at.is_not(None),
-        )
-        .order_by(DeclarationRequest.confirmed_at.desc())
-    ).first()
-    if confirmed is not None and confirmed.answers:
-        return {key: value for key, value in confirmed.answers.items() if key in keys}
-    application = db.session.scalars(
-        select(Application)
-        .where(
-            Application.provider_id == provider.id,
-            Application.state == ApplicationState.decided,
-        )
-        .order_by(Application.decided_at.desc())
-    ).first()
-    if application is None:
-        return {}
-    return {
-        answer.question_key: answer.value
-        for answer in db.session.scalars(
-            select(Answer).where(
-                Answer.application_id == application.id, Answer.question_key.in_(keys)
-            )
-        )
-    }

@@ -1,32 +1,26 @@
+"""The contracts officers' side of an application: the queue, the review and the decision."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from dps_portal.core import clock
 from dps_portal.core.access import role_required
-from dps_portal.core.errors import OperationRefused
+from dps_portal.core.forms import add_error
 from dps_portal.core.roles import Role
+from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
 from dps_portal.extensions import db
-from dps_portal.framework.models import current_framework
 from dps_portal.onboarding import rules
-from dps_portal.onboarding.models import (
-    Application,
-    ApplicationState,
-    DeclarationRequest,
-    ReviewOutcome,
-)
+from dps_portal.onboarding.admissions import admissions_of
+from dps_portal.onboarding.models import Application, ReviewOutcome
 from dps_portal.onboarding.question_sets import definition_of
 from dps_portal.onboarding.review import operations, queries
 from dps_portal.onboarding.review.forms import (
     ClarificationForm,
-    DeclarationRequestForm,
     ExtensionForm,
     SectionReviewForm,
     SelfCleaningForm,
     decision_form,
-    declaration_form,
 )
-from dps_portal.providers.models import ProviderOrganisation
-from dps_portal.providers.queries import own_row_or_404
 
 officers_only = role_required(Role.contracts_officer)
 
@@ -34,14 +28,25 @@ officers_only = role_required(Role.contracts_officer)
 def _application_or_404(application_id: int) -> Application:
     """An application the council has received; drafts are the provider's own business."""
     application = db.session.get(Application, application_id)
-    if application is None or application.received_on is None:
+    if application is None or not application.can_review(current_user):
         abort(404)
     return application
 
 
-def _back_to(application: Application, anchor: str = ""):
+def _url_of(application: Application, anchor: str = "") -> str:
     url = url_for("review.show_application", application_id=application.id)
-    return redirect(f"{url}#{anchor}" if anchor else url)
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _back_to(application: Application, anchor: str = ""):
+    return redirect(_url_of(application, anchor))
+
+
+def _not_awaiting(application: Application) -> str:
+    """Why an application not waiting for a decision cannot be acted on."""
+    if application.is_decided:
+        return f"Application {application.reference} has already been decided."
+    return f"Application {application.reference} is not waiting for a decision."
 
 
 @officers_only
@@ -79,8 +84,7 @@ def _render_application(application: Application, submitted_form=None, section_k
         clock=queries.decision_clock(application, clock.today_uk()),
         flags=queries.review_flags(application),
         homes=queries.homes_put_forward(application),
-        is_awaiting_decision=application.state in rules.AWAITING_DECISION,
-        admissions=queries.admissions_of(application.provider),
+        admissions=admissions_of(application.provider),
         part_titles=dict(queries.reopenable_parts(application)),
         form=submitted_form,
     )
@@ -101,7 +105,7 @@ def review_section(application_id: int, section_key: str):
         abort(404)
     form = SectionReviewForm(prefix=section_key)
     if form.validate_on_submit():
-        try:
+        with refusal_redirects_to(_url_of(application)):
             operations.review_section(
                 application,
                 section_key,
@@ -109,11 +113,6 @@ def review_section(application_id: int, section_key: str):
                 comment=form.comment.data or "",
                 by=current_user,
             )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            flash(str(refusal))
-            return _back_to(application)
-        db.session.commit()
         flash(f"Your review of {sections[section_key].title} has been saved.", "success")
         return _back_to(application, f"section-{section_key}")
     return _render_application(application, form, section_key)
@@ -122,28 +121,23 @@ def review_section(application_id: int, section_key: str):
 @officers_only
 def request_clarification(application_id: int):
     application = _application_or_404(application_id)
-    if application.state is not ApplicationState.submitted:
+    if not application.can_ask_for_clarification(current_user):
         flash(
             "A clarification request is already open: wait for the provider to answer it."
-            if application.state is ApplicationState.clarification_requested
+            if application.open_clarification is not None
             else f"Application {application.reference} is not waiting for a decision."
         )
         return _back_to(application)
     form = ClarificationForm()
     form.section_keys.choices = queries.reopenable_parts(application)
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form.section_keys):
             operations.request_clarification(
                 application,
                 message=form.message.data,
                 section_keys=form.section_keys.data,
                 by=current_user,
             )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.section_keys.errors = [str(refusal)]
-        else:
-            db.session.commit()
             flash(
                 f"Your request has been sent to {application.provider.display_name}. "
                 "The decision is still due by "
@@ -159,10 +153,7 @@ def request_clarification(application_id: int):
 @officers_only
 def extend_deadline(application_id: int):
     application = _application_or_404(application_id)
-    can_extend = (
-        application.state in rules.AWAITING_DECISION and application.extended_due_on is None
-    )
-    if request.method == "POST" and not can_extend:
+    if request.method == "POST" and not application.can_extend(current_user):
         flash(
             f"The deadline of application {application.reference} cannot be extended again: "
             "it can only be extended once."
@@ -172,22 +163,16 @@ def extend_deadline(application_id: int):
         return _back_to(application)
     form = ExtensionForm()
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form.reason):
             due_on = operations.extend_deadline(
                 application, reason=form.reason.data, by=current_user
             )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.reason.errors = [str(refusal)]
-        else:
-            db.session.commit()
             flash(f"The decision is now due by {clock.format_date(due_on)}.", "success")
             return _back_to(application)
     return render_template(
         "onboarding/review/extend.html",
         application=application,
         form=form,
-        can_extend=can_extend,
         extended_due_on=rules.decision_due_on(
             application.received_on, application.framework.extended_decision_working_days
         ),
@@ -197,26 +182,19 @@ def extend_deadline(application_id: int):
 @officers_only
 def record_self_cleaning(application_id: int):
     application = _application_or_404(application_id)
-    is_awaiting = application.state in rules.AWAITING_DECISION
-    if request.method == "POST" and not is_awaiting:
+    if request.method == "POST" and not application.can_record_self_cleaning(current_user):
         flash(f"Application {application.reference} is not waiting for a decision.")
         return _back_to(application)
     form = SelfCleaningForm(data={"note": application.self_cleaning_note})
     if form.validate_on_submit():
-        try:
+        with refusal_shown_on(form.note):
             operations.record_self_cleaning(application, note=form.note.data, by=current_user)
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.note.errors = [str(refusal)]
-        else:
-            db.session.commit()
             flash("The self-cleaning evidence has been recorded.", "success")
             return _back_to(application)
     return render_template(
         "onboarding/review/self_cleaning.html",
         application=application,
         form=form,
-        is_awaiting=is_awaiting,
         flags=queries.review_flags(application),
         exclusion_sections=queries.exclusion_sections(application),
     )
@@ -225,12 +203,8 @@ def record_self_cleaning(application_id: int):
 @officers_only
 def decide(application_id: int):
     application = _application_or_404(application_id)
-    if application.state not in rules.AWAITING_DECISION:
-        flash(
-            f"Application {application.reference} has already been decided."
-            if application.state is ApplicationState.decided
-            else f"Application {application.reference} is not waiting for a decision."
-        )
+    if not application.can_decide(current_user):
+        flash(_not_awaiting(application))
         return _back_to(application)
     form = decision_form(application.categories)
     if form.validate_on_submit():
@@ -241,14 +215,13 @@ def decide(application_id: int):
         try:
             operations.decide_application(application, choices, by=current_user)
         except operations.DecisionRefused as refusal:
-            db.session.rollback()
+            # Refused before anything changed: the reason shows on the category's choice.
             field = form.decision_field(refusal.application_category_id)
             if field is None:
-                flash(str(refusal))
+                flash(refusal.message)
             else:
-                field.errors = [*field.errors, str(refusal)]
+                add_error(field, refusal.message)
         else:
-            db.session.commit()
             flash(
                 f"Your decisions have been recorded and the decision notice has been sent to "
                 f"{application.provider.display_name}.",
@@ -269,76 +242,4 @@ def decide(application_id: int):
             )
             for chosen in application.categories
         ],
-    )
-
-
-@officers_only
-def request_declaration(provider_id: int):
-    provider = db.session.get(ProviderOrganisation, provider_id)
-    if provider is None:
-        abort(404)
-    framework = current_framework()
-    form = DeclarationRequestForm()
-    admissions = queries.admissions_of(provider)
-    open_request = queries.open_declaration(provider)
-    if form.validate_on_submit():
-        try:
-            declaration = operations.request_declaration(
-                provider, message=form.message.data or "", framework=framework, by=current_user
-            )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            form.message.errors = [str(refusal)]
-        else:
-            db.session.commit()
-            flash(
-                f"{provider.display_name} has been asked to confirm its declaration by "
-                f"{clock.format_date(declaration.due_on)}.",
-                "success",
-            )
-            return redirect(url_for("review.request_declaration", provider_id=provider.id))
-    questions = queries.declaration_questions(framework)
-    return render_template(
-        "onboarding/review/request_declaration.html",
-        provider=provider,
-        form=form,
-        admissions=admissions,
-        open_request=open_request,
-        declarations=queries.declarations_of(provider),
-        questions=questions,
-        working_days=framework.declaration_working_days if framework else None,
-    )
-
-
-@role_required(Role.provider)
-def confirm_declaration(declaration_id: int):
-    declaration: DeclarationRequest = own_row_or_404(DeclarationRequest, declaration_id)
-    questions = queries.declaration_questions(current_framework())
-    if declaration.confirmed_at is not None:
-        return render_template(
-            "onboarding/review/confirm_declaration.html",
-            declaration=declaration,
-            questions=questions,
-            form=None,
-        )
-    form = declaration_form(
-        questions, previous=queries.declared_before(declaration.provider, questions)
-    )
-    if form.validate_on_submit():
-        try:
-            operations.confirm_declaration(
-                declaration, form.answers(), questions=questions, by=current_user
-            )
-        except OperationRefused as refusal:
-            db.session.rollback()
-            flash(str(refusal))
-        else:
-            db.session.commit()
-            flash("Thank you: your declaration has been confirmed.", "success")
-        return redirect(url_for("review.confirm_declaration", declaration_id=declaration.id))
-    return render_template(
-        "onboarding/review/confirm_declaration.html",
-        declaration=declaration,
-        questions=questions,
-        form=form,
     )

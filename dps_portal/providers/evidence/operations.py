@@ -4,16 +4,17 @@ from datetime import date
 from decimal import Decimal
 
 from dps_portal.accounts.models import User
-from dps_portal.accounts.queries import active_officers
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.money import format_gbp, to_money
+from dps_portal.core.roles import Role
+from dps_portal.core.states import lock
 from dps_portal.documents.models import StoredDocument
 from dps_portal.extensions import db
 from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email
+from dps_portal.notifications.operations import tell_role
 from dps_portal.providers.evidence import queries
 from dps_portal.providers.models import EvidenceItem
 
@@ -40,8 +41,8 @@ def renew_evidence(
     """Replace `item` with a new one (the new certificate, expiry date and, for insurance,
     cover); contracts officers are told. Answers the new item."""
     today = today or clock.today_uk()
-    db.session.refresh(item, with_for_update=True)
-    if item.replaced_at is not None:
+    lock(item)
+    if not item.is_current:
         raise OperationRefused(
             f"This {item.label.lower()} was already replaced on "
             f"{clock.format_date(item.replaced_at)}"
@@ -80,12 +81,11 @@ def renew_evidence(
         after=_summary(renewed),
     )
     provider = item.provider
-    for officer in active_officers():
-        notify_and_email(
-            officer,
-            f"{provider.display_name} renewed its {item.label.lower()}",
-            f"It now expires on {clock.format_date(expires_on)}.",
-            portal_path("evidence.provider_evidence", provider_id=provider.id),
-            dedupe_key=f"evidence-renewed:{renewed.id}:{officer.id}",
-        )
+    tell_role(
+        Role.contracts_officer,
+        f"{provider.display_name} renewed its {item.label.lower()}",
+        f"It now expires on {clock.format_date(expires_on)}.",
+        portal_path("evidence.provider_evidence", provider_id=provider.id),
+        dedupe=f"evidence-renewed:{renewed.id}",
+    )
     return renewed

@@ -2,7 +2,7 @@
 means for placements, is the contract gate's to say (dps_portal/contracts/eligibility.py)."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -10,9 +10,10 @@ from sqlalchemy import select
 from dps_portal.contracts.eligibility import Barrier, home_eligibility
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
-from dps_portal.onboarding.models import AdmittedHome, Application
+from dps_portal.onboarding.admissions import admitted_home_ids
+from dps_portal.onboarding.models import Application
 from dps_portal.onboarding.question_sets import current_question_set, definition_of
-from dps_portal.providers.models import EXPIRY_WARNING_DAYS, CareHome, EvidenceItem
+from dps_portal.providers.models import CareHome, EvidenceItem
 
 
 def current_items(provider_id: int) -> list[EvidenceItem]:
@@ -20,7 +21,7 @@ def current_items(provider_id: int) -> list[EvidenceItem]:
     return list(
         db.session.scalars(
             select(EvidenceItem)
-            .where(EvidenceItem.provider_id == provider_id, EvidenceItem.replaced_at.is_(None))
+            .where(EvidenceItem.provider_id == provider_id, EvidenceItem.is_current)
             .order_by(EvidenceItem.expires_on, EvidenceItem.label, EvidenceItem.id)
         )
     )
@@ -33,7 +34,8 @@ class ExpiryTag:
 
 
 def expiry_tag(item: EvidenceItem, today: date) -> ExpiryTag | None:
-    """'Expired' (red) or 'Expires in 12 days' (yellow) within 30 days; None otherwise."""
+    """'Expired' (red) or 'Expires in 12 days' (yellow) within EXPIRY_WARNING_DAYS; None
+    otherwise."""
     if item.expires_on is None:
         return None
     if item.is_expired(today):
@@ -73,9 +75,7 @@ def homes_stopped_by(item: EvidenceItem, today: date) -> list[CareHome]:
     """The admitted homes the gate now keeps from placements because this item expired."""
     query = (
         select(CareHome)
-        .join(AdmittedHome, AdmittedHome.care_home_id == CareHome.id)
-        .where(CareHome.provider_id == item.provider_id)
-        .distinct()
+        .where(CareHome.provider_id == item.provider_id, CareHome.id.in_(admitted_home_ids()))
         .order_by(CareHome.name, CareHome.id)
     )
     if item.care_home_id is not None:
@@ -94,15 +94,11 @@ def homes_stopped_by(item: EvidenceItem, today: date) -> list[CareHome]:
 
 
 def items_to_remind(today: date) -> list[EvidenceItem]:
-    """Current items expiring within 30 days or already expired."""
+    """Current items expiring within EXPIRY_WARNING_DAYS or already expired."""
     return list(
         db.session.scalars(
             select(EvidenceItem)
-            .where(
-                EvidenceItem.replaced_at.is_(None),
-                EvidenceItem.expires_on.is_not(None),
-                EvidenceItem.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS),
-            )
+            .where(EvidenceItem.is_current, EvidenceItem.is_due_for_renewal(today))
             .order_by(EvidenceItem.expires_on, EvidenceItem.id)
         )
     )

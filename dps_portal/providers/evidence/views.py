@@ -3,39 +3,51 @@ from flask_login import current_user
 
 from dps_portal.core import clock
 from dps_portal.core.access import role_required, staff_only
-from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
-from dps_portal.documents.storage import DocumentRefused, store_document
+from dps_portal.core.web import refusal_redirects_to
+from dps_portal.documents.storage import store_document
 from dps_portal.extensions import db
 from dps_portal.providers.evidence import operations, queries
 from dps_portal.providers.evidence.forms import RenewEvidenceForm
+from dps_portal.providers.evidence.rules import EXPIRY_WARNING_DAYS
 from dps_portal.providers.models import EvidenceItem, ProviderOrganisation
 from dps_portal.providers.queries import own_organisation, own_row_or_404
 
 DOCUMENT_KIND = "evidence"
 
 
+def _evidence_page(template: str, provider: ProviderOrganisation, **context) -> str:
+    """A provider's current evidence with each item's expiry tag, for it or for the council."""
+    return render_template(
+        template,
+        provider=provider,
+        items=queries.current_items(provider.id),
+        today=clock.today_uk(),
+        expiry_tag=queries.expiry_tag,
+        warning_days=EXPIRY_WARNING_DAYS,
+        **context,
+    )
+
+
 @role_required(Role.provider)
 def list_evidence():
     organisation = own_organisation()
-    return render_template(
+    return _evidence_page(
         "providers/evidence/list_evidence.html",
-        organisation=organisation,
-        items=queries.current_items(organisation.id),
-        today=clock.today_uk(),
-        expiry_tag=queries.expiry_tag,
-        can_renew=current_user.can_manage_organisation,
+        organisation,
+        can_renew=organisation.can_manage(current_user),
     )
 
 
 @role_required(Role.provider)
 def renew_evidence(evidence_id: int):
-    if not current_user.can_manage_organisation:
-        abort(403)
     item = own_row_or_404(EvidenceItem, evidence_id)
-    if item.replaced_at is not None:
+    if not item.can_renew(current_user):
+        abort(403)
+    list_url = url_for("evidence.list_evidence")
+    if not item.is_current:
         flash(f"This {item.label.lower()} has already been renewed.", "important")
-        return redirect(url_for("evidence.list_evidence"))
+        return redirect(list_url)
     today = clock.today_uk()
     form = RenewEvidenceForm(
         needs_amount=queries.has_amount(item),
@@ -45,7 +57,7 @@ def renew_evidence(evidence_id: int):
     )
     if form.validate_on_submit():
         upload = form.document.data
-        try:
+        with refusal_redirects_to(list_url):
             document = store_document(
                 upload.stream,
                 original_filename=upload.filename,
@@ -62,17 +74,12 @@ def renew_evidence(evidence_id: int):
                 by=current_user,
                 today=today,
             )
-        except (DocumentRefused, OperationRefused) as refusal:
-            db.session.rollback()
-            flash(str(refusal), "important")
-            return redirect(url_for("evidence.list_evidence"))
-        db.session.commit()
         flash(
             f"Your {item.label.lower()} has been renewed until "
             f"{clock.format_date(form.expires_on.data)}.",
             "success",
         )
-        return redirect(url_for("evidence.list_evidence"))
+        return redirect(list_url)
     return render_template(
         "providers/evidence/renew_evidence.html",
         form=form,
@@ -83,11 +90,8 @@ def renew_evidence(evidence_id: int):
 
 @staff_only
 def provider_evidence(provider_id: int):
-    provider = db.get_or_404(ProviderOrganisation, provider_id)
-    return render_template(
+    return _evidence_page(
         "providers/evidence/provider_evidence.html",
-        provider=provider,
-        items=queries.current_items(provider.id),
-        today=clock.today_uk(),
-        expiry_tag=queries.expiry_tag,
+        db.get_or_404(ProviderOrganisation, provider_id),
+        can_renew=False,
     )

@@ -10,13 +10,10 @@ from werkzeug.datastructures import FileStorage
 from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from dps_portal.core.forms import strip
 from dps_portal.documents.forms import AcceptableDocument
 
 LONG_TEXT = 5000
-
-
-def strip_text(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
 
 
 class IfChosen:
@@ -35,7 +32,7 @@ class ResponseForm(FlaskForm):
         "What you have done",
         description="Say what has changed and how you know it is working.",
         widget=GovTextArea(),
-        filters=[strip_text],
+        filters=[strip],
         validators=[
             InputRequired(message="Enter what you have done about the action"),
             Length(max=LONG_TEXT, message=f"Your response must be {LONG_TEXT} characters or fewer"),
@@ -74,7 +71,7 @@ class VerificationForm(FlaskForm):
         description="What you checked. If you send the action back, what the provider still "
         "needs to do: the provider sees this note.",
         widget=GovTextArea(),
-        filters=[strip_text],
+        filters=[strip],
         validators=[
             Optional(),
             Length(max=LONG_TEXT, message=f"Your note must be {LONG_TEXT} characters or fewer"),

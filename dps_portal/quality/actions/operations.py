@@ -2,44 +2,22 @@
 sending back. Operations flush; the request commits."""
 
 from dps_portal.accounts.models import User
-from dps_portal.accounts.queries import organisation_users
 from dps_portal.audit.actions import AuditAction
-from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
-from dps_portal.core.errors import InvalidTransition, OperationRefused
+from dps_portal.core.errors import OperationRefused
+from dps_portal.core.states import lock, move
 from dps_portal.documents.models import StoredDocument
 from dps_portal.extensions import db
 from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email
-from dps_portal.quality.models import ActionResponse, ActionState, VisitAction, VisitState
-
-# Who moves an action where: the provider answers an open action (or adds to its answer while
-# it waits); the monitor closes an answered action or sends it back.
-ALLOWED = {
-    ActionState.open: {ActionState.awaiting_verification},
-    ActionState.awaiting_verification: {
-        ActionState.awaiting_verification,
-        ActionState.closed,
-        ActionState.open,
-    },
-    ActionState.closed: set(),
-}
-
-
-def move(action: VisitAction, new: ActionState) -> None:
-    if new not in ALLOWED[action.state]:
-        raise InvalidTransition(action.state, new)
-    action.state = new
-
-
-def _lock(action: VisitAction) -> None:
-    """Take the action's row lock and read it afresh, so a response and a verification at
-    the same moment act one after the other."""
-    db.session.refresh(action, with_for_update=True)
+from dps_portal.notifications.operations import tell, tell_organisation
+from dps_portal.quality.models import ActionResponse, ActionState, VisitAction
 
 
 def _require_live(action: VisitAction) -> None:
-    if action.visit.state is not VisitState.finalised:
+    """Lock the action (so a response and a verification at the same moment act one after
+    the other) and check its plan has been given to the provider."""
+    lock(action)
+    if not action.visit.is_finalised:
         raise OperationRefused("This action is part of a visit record that is not finalised")
 
 
@@ -52,9 +30,8 @@ def respond_to_action(
 ) -> ActionResponse:
     """The provider's answer (with evidence, if any): the action waits for verification and
     the visit's monitor is told."""
-    _lock(action)
     _require_live(action)
-    if action.state is ActionState.closed:
+    if action.is_closed:
         raise OperationRefused("This action has been closed: it cannot be answered")
     if by.provider_id != action.provider_id:
         raise OperationRefused("Only the provider's own users can answer its actions")
@@ -63,8 +40,6 @@ def respond_to_action(
     text = text.strip()
     if not text:
         raise OperationRefused("Enter what you have done about the action")
-    before = action.state
-    move(action, ActionState.awaiting_verification)
     response = ActionResponse(
         action=action,
         text=text,
@@ -74,22 +49,17 @@ def respond_to_action(
     )
     db.session.add(response)
     db.session.flush()
-    record_event(
-        AuditAction.action_responded,
-        actor=by,
-        subject=action,
-        before={"state": before.name},
-        after={
-            "state": action.state.name,
-            "response_id": response.id,
-            "text": text,
-            "document_id": response.document_id,
-        },
+    move(
+        action,
+        ActionState.awaiting_verification,
+        by=by,
+        event=AuditAction.action_responded,
+        after={"response_id": response.id, "text": text, "document_id": response.document_id},
     )
     monitor = action.visit.monitor
     if monitor is not None and monitor.is_active:
-        notify_and_email(
-            monitor,
+        tell(
+            [monitor],
             f"{action.visit.provider.display_name} has answered an action for {_home_name(action)}",
             f"The action: {action.description}\n\nTheir response: {text}",
             portal_path("actions.verify_action", action_id=action.id),
@@ -99,21 +69,12 @@ def respond_to_action(
 
 def close_action(action: VisitAction, *, note: str, by: User) -> None:
     """The monitor is satisfied: the action is closed and the provider's users are told."""
-    _lock(action)
     _require_live(action)
-    before = action.state
-    move(action, ActionState.closed)
-    action.verification_note = note.strip()
-    action.closed_at = clock.now()
+    note = note.strip()
+    move(action, ActionState.closed, by=by, event=AuditAction.action_closed, after={"note": note})
+    action.verification_note = note
     action.closed_by_id = by.id
     db.session.flush()
-    record_event(
-        AuditAction.action_closed,
-        actor=by,
-        subject=action,
-        before={"state": before.name},
-        after={"state": action.state.name, "note": action.verification_note},
-    )
     body = f"The action: {action.description}"
     if action.verification_note:
         body += f"\n\nThe council's note: {action.verification_note}"
@@ -125,19 +86,10 @@ def send_back_action(action: VisitAction, *, note: str, by: User) -> None:
     note = note.strip()
     if not note:
         raise OperationRefused("Enter what the provider still needs to do")
-    _lock(action)
     _require_live(action)
-    before = action.state
-    move(action, ActionState.open)
+    move(action, ActionState.open, by=by, event=AuditAction.action_reopened, after={"note": note})
     action.verification_note = note
     db.session.flush()
-    record_event(
-        AuditAction.action_reopened,
-        actor=by,
-        subject=action,
-        before={"state": before.name},
-        after={"state": action.state.name, "note": note},
-    )
     _tell_provider(
         action,
         f"The council needs more on an action for {_home_name(action)}",
@@ -147,6 +99,6 @@ def send_back_action(action: VisitAction, *, note: str, by: User) -> None:
 
 
 def _tell_provider(action: VisitAction, title: str, body: str) -> None:
-    link = portal_path("actions.show_visit", visit_id=action.visit_id)
-    for user in organisation_users(action.provider_id):
-        notify_and_email(user, title, body, link)
+    tell_organisation(
+        action.provider_id, title, body, portal_path("actions.show_visit", visit_id=action.visit_id)
+    )

@@ -7,7 +7,7 @@ is live once its visit is finalised; before that it is the monitor's draft."""
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
 from dps_portal.documents.models import StoredDocument
@@ -25,17 +25,10 @@ ACTION_VIEWS = {
 # The kind of stored document a response's evidence is.
 EVIDENCE_KIND = "action_evidence"
 
-# Open actions due within this many days bring a reminder.
-DUE_SOON_DAYS = 7
-
 
 def visible_to_provider(provider_id: int) -> Select:
-    """The provider's visits it may see: announced ones from the start, unannounced ones once
-    finalised. The same rule as Visit.is_visible_to_provider."""
-    return select(Visit).where(
-        Visit.provider_id == provider_id,
-        or_(Visit.is_announced.is_(True), Visit.state == VisitState.finalised),
-    )
+    """The provider's visits it may see (Visit.is_visible_to_provider)."""
+    return select(Visit).where(Visit.provider_id == provider_id, Visit.is_visible_to_provider)
 
 
 def visible_visit(provider_id: int, visit_id: int) -> Visit | None:
@@ -80,9 +73,7 @@ def provider_visits(provider_id: int) -> ProviderVisits:
     first) with the number of actions not yet closed."""
     visible = visible_to_provider(provider_id).options(selectinload(Visit.care_home))
     planned = db.session.scalars(
-        visible.where(Visit.state.in_((VisitState.scheduled, VisitState.in_progress))).order_by(
-            Visit.planned_on, Visit.id
-        )
+        visible.where(Visit.is_open).order_by(Visit.planned_on, Visit.id)
     ).all()
     open_count = (
         select(func.count(VisitAction.id))
@@ -154,19 +145,15 @@ def action_counts() -> dict[str, int]:
     return counts
 
 
-def open_actions_due_by(last_day: date) -> list[VisitAction]:
-    """Live actions still waiting for the provider's response, due on or before `last_day`."""
+def actions_to_remind(today: date) -> list[VisitAction]:
+    """Live actions still waiting for the provider's response that are due soon or overdue."""
     return list(
         db.session.scalars(
             live_actions()
-            .where(VisitAction.state == ActionState.open, VisitAction.due_on <= last_day)
+            .where(VisitAction.is_reminder_due(today))
             .order_by(VisitAction.due_on, VisitAction.id)
         )
     )
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def own_evidence(provider_id: int, document_id) -> StoredDocument | None:

@@ -3,28 +3,19 @@ from flask_login import current_user
 
 from dps_portal.core import clock
 from dps_portal.core.access import role_required
-from dps_portal.core.errors import InvalidTransition, OperationRefused
 from dps_portal.core.roles import Role
+from dps_portal.core.web import refusal_redirects_to
 from dps_portal.documents.models import StoredDocument
 from dps_portal.documents.storage import DocumentRefused, store_document
-from dps_portal.extensions import db
 from dps_portal.providers.queries import own_provider_id
 from dps_portal.quality.actions import operations, queries
 from dps_portal.quality.actions.forms import CLOSE, ResponseForm, VerificationForm
-from dps_portal.quality.models import ActionState, VisitAction, VisitState
+from dps_portal.quality.models import VisitAction
 
 providers_only = role_required(Role.provider)
 # Contracts officers read the action plans; only quality monitors verify them.
 council_readers = role_required(Role.quality_monitor, Role.contracts_officer)
 monitors_only = role_required(Role.quality_monitor)
-
-REFUSED = (OperationRefused, InvalidTransition)
-
-
-def _refusal_text(refusal: Exception) -> str:
-    if isinstance(refusal, InvalidTransition):
-        return f"This action is {refusal.current.value.lower()}: it cannot be changed that way."
-    return str(refusal)
 
 
 # The provider's side.
@@ -48,7 +39,6 @@ def show_visit(visit_id: int):
     return render_template(
         "quality/actions/show_visit.html",
         visit=visit,
-        is_finalised=visit.state is VisitState.finalised,
         today=clock.today_uk(),
     )
 
@@ -87,7 +77,7 @@ def _evidence(form: ResponseForm) -> StoredDocument | None:
 def respond_to_action(action_id: int):
     action = _own_action_or_404(action_id)
     back = url_for("actions.show_visit", visit_id=action.visit_id)
-    if action.state is ActionState.closed:
+    if action.is_closed:
         flash("This action has been closed: it cannot be answered.")
         return redirect(back)
     form = ResponseForm()
@@ -96,19 +86,14 @@ def respond_to_action(action_id: int):
         form.validate()
         document = _evidence(form)
         if not form.errors:
-            try:
+            with refusal_redirects_to(back):
                 operations.respond_to_action(
                     action, text=form.text.data, document=document, by=current_user
                 )
-            except REFUSED as refusal:
-                db.session.rollback()
-                flash(_refusal_text(refusal))
-                return redirect(back)
-            db.session.commit()
             flash("Your response has been sent to the council.", "success")
             return redirect(f"{back}#action-{action.id}")
-        # Keep the file uploaded with the errors, so it need not be chosen again.
-        db.session.commit()
+        # The file uploaded with the errors is kept (the request commits), so it need not be
+        # chosen again.
     return render_template(
         "quality/actions/respond.html",
         action=action,
@@ -155,7 +140,7 @@ def show_action(action_id: int):
 def verify_action(action_id: int):
     action = _live_action_or_404(action_id)
     back = url_for("actions.show_action", action_id=action.id)
-    if action.state is not ActionState.awaiting_verification:
+    if not action.is_awaiting_verification:
         if request.method == "POST":
             flash(
                 f"This action is not waiting for verification: it is {action.state.value.lower()}."
@@ -163,18 +148,13 @@ def verify_action(action_id: int):
         return redirect(back)
     form = VerificationForm()
     if form.validate_on_submit():
-        try:
+        with refusal_redirects_to(back):
             if form.decision.data == CLOSE:
                 operations.close_action(action, note=form.note.data or "", by=current_user)
                 message = "The action is closed. The provider has been told."
             else:
                 operations.send_back_action(action, note=form.note.data or "", by=current_user)
                 message = "The action has been sent back. The provider has been told."
-        except REFUSED as refusal:
-            db.session.rollback()
-            flash(_refusal_text(refusal))
-            return redirect(back)
-        db.session.commit()
         flash(message, "success")
         return redirect(url_for("actions.list_actions"))
     return render_template(

@@ -6,6 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovT
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
+from dps_portal.core.forms import strip
 from dps_portal.quality.returns.operations import REVIEW_NOTE_MAX_LENGTH
 from dps_portal.quality.returns.return_forms import (
     TEXT_MAX_LENGTH,
@@ -16,36 +17,20 @@ from dps_portal.quality.returns.return_forms import (
 NUMBER_MAX_LENGTH = 20
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _field(question: ReturnQuestion):
     if question.kind == "textarea":
-        return TextAreaField(
-            question.text,
-            description=question.hint,
-            filters=[_strip],
-            widget=GovTextArea(),
-            validators=[
-                Length(
-                    max=TEXT_MAX_LENGTH,
-                    message=f"Your answer must be {TEXT_MAX_LENGTH:,} characters or fewer",
-                )
-            ],
-        )
-    # Numbers are typed as text, so a page with errors shows exactly what was typed.
-    return StringField(
+        field_class, widget, limit = TextAreaField, GovTextArea(), TEXT_MAX_LENGTH
+        too_long = f"Your answer must be {TEXT_MAX_LENGTH:,} characters or fewer"
+    else:
+        # Numbers are typed as text, so a page with errors shows exactly what was typed.
+        field_class, widget, limit = StringField, GovTextInput(), NUMBER_MAX_LENGTH
+        too_long = f"{question.noun[0].upper()}{question.noun[1:]} must be a number"
+    return field_class(
         question.text,
         description=question.hint,
-        filters=[_strip],
-        widget=GovTextInput(),
-        validators=[
-            Length(
-                max=NUMBER_MAX_LENGTH,
-                message=f"{question.noun[0].upper()}{question.noun[1:]} must be a number",
-            )
-        ],
+        filters=[strip],
+        widget=widget,
+        validators=[Length(max=limit, message=too_long)],
     )
 
 
@@ -82,7 +67,7 @@ class ReviewReturnForm(FlaskForm):
     note = TextAreaField(
         "Note to the provider (optional)",
         description="For example, what the council will follow up at the next visit.",
-        filters=[_strip],
+        filters=[strip],
         widget=GovTextArea(),
         validators=[
             Length(

@@ -4,15 +4,15 @@ monitor's review. Operations flush; the request or the job commits."""
 from datetime import date
 
 from dps_portal.accounts.models import User
-from dps_portal.accounts.queries import active_users_with_role, organisation_users
 from dps_portal.audit.actions import AuditAction
-from dps_portal.audit.operations import record_event
+from dps_portal.audit.operations import fields_of, record_created, record_event
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
+from dps_portal.core.states import lock, move
 from dps_portal.extensions import db
 from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email
+from dps_portal.notifications.operations import tell_organisation, tell_role
 from dps_portal.providers.models import CareHome
 from dps_portal.quality.models import QualityReturn, ReturnForm, ReturnState
 from dps_portal.quality.returns import queries, rules
@@ -48,30 +48,25 @@ def open_return(
         state=ReturnState.due,
         answers={},
     )
-    db.session.add(quality_return)
-    db.session.flush()
-    record_event(
+    return record_created(
+        quality_return,
         AuditAction.return_opened,
-        actor=by,
-        subject=quality_return,
-        after={
-            "care_home_id": home.id,
-            "period_start": quarter.start,
-            "period_end": quarter.end,
-            "due_on": quarter.due_on,
-            "form_version": form.version,
-        },
+        by=by,
+        after=fields_of(
+            quality_return,
+            "care_home_id",
+            "period_start",
+            "period_end",
+            "due_on",
+            form_version=form.version,
+        ),
     )
-    return quality_return
-
-
-def _lock(quality_return: QualityReturn) -> None:
-    """Read the row afresh under its lock, so a second submission or review sees the first."""
-    db.session.refresh(quality_return, with_for_update=True)
 
 
 def _require_not_submitted(quality_return: QualityReturn) -> None:
-    if quality_return.state is not ReturnState.due:
+    """Lock the return (so a second submission sees the first) and check it is not submitted."""
+    lock(quality_return)
+    if not quality_return.is_due:
         raise OperationRefused(
             "This return was submitted on "
             f"{clock.format_date(quality_return.submitted_at)}: it can no longer be changed"
@@ -87,7 +82,6 @@ def _cleaned(quality_return: QualityReturn, answers: dict) -> dict[str, str]:
 
 def save_return_draft(quality_return: QualityReturn, answers: dict, *, by: User) -> QualityReturn:
     """Keep the answers as they are, valid or not, to finish later."""
-    _lock(quality_return)
     _require_not_submitted(quality_return)
     before = dict(quality_return.answers or {})
     quality_return.answers = _cleaned(quality_return, answers)
@@ -104,43 +98,37 @@ def save_return_draft(quality_return: QualityReturn, answers: dict, *, by: User)
 
 def submit_return(quality_return: QualityReturn, answers: dict, *, by: User) -> QualityReturn:
     """Submit the return with every required answer valid; the quality monitors are told."""
-    _lock(quality_return)
     _require_not_submitted(quality_return)
     cleaned = _cleaned(quality_return, answers)
     problems = answer_problems(queries.questions_of(quality_return), cleaned)
     if problems:
         raise ReturnNotValid(problems)
     quality_return.answers = cleaned
-    rules.move(quality_return, ReturnState.submitted)
-    quality_return.submitted_at = clock.now()
+    move(
+        quality_return,
+        ReturnState.submitted,
+        by=by,
+        event=AuditAction.return_submitted,
+        after={"answers": cleaned},
+    )
     quality_return.submitted_by_id = by.id
     db.session.flush()
-    record_event(
-        AuditAction.return_submitted,
-        actor=by,
-        subject=quality_return,
-        before={"state": ReturnState.due.name},
-        after={"state": quality_return.state.name, "answers": cleaned},
-    )
     home = quality_return.care_home
     period = queries.period_label(quality_return)
-    link = portal_path("returns.show_return", return_id=quality_return.id)
-    for monitor in active_users_with_role(Role.quality_monitor):
-        notify_and_email(
-            monitor,
-            f"Quality return submitted: {home.name}, {period}",
-            f"{quality_return.provider.display_name} submitted the return for {home.name}. "
-            "Review it.",
-            link,
-            dedupe_key=f"return-submitted:{quality_return.id}:{monitor.id}",
-        )
+    tell_role(
+        Role.quality_monitor,
+        f"Quality return submitted: {home.name}, {period}",
+        f"{quality_return.provider.display_name} submitted the return for {home.name}. Review it.",
+        portal_path("returns.show_return", return_id=quality_return.id),
+        dedupe=f"return-submitted:{quality_return.id}",
+    )
     return quality_return
 
 
 def review_return(quality_return: QualityReturn, *, note: str, by: User) -> QualityReturn:
     """The monitor has read the submitted return; the provider's users are told, with the note."""
-    _lock(quality_return)
-    if quality_return.state is ReturnState.due:
+    lock(quality_return)
+    if quality_return.is_due:
         raise OperationRefused("This return has not been submitted yet: it cannot be reviewed")
     if quality_return.state is ReturnState.reviewed:
         raise OperationRefused(
@@ -149,26 +137,23 @@ def review_return(quality_return: QualityReturn, *, note: str, by: User) -> Qual
     note = (note or "").strip()
     if len(note) > REVIEW_NOTE_MAX_LENGTH:
         raise OperationRefused(f"The note must be {REVIEW_NOTE_MAX_LENGTH:,} characters or fewer")
-    rules.move(quality_return, ReturnState.reviewed)
-    quality_return.reviewed_at = clock.now()
+    move(
+        quality_return,
+        ReturnState.reviewed,
+        by=by,
+        event=AuditAction.return_reviewed,
+        after={"note": note},
+    )
     quality_return.reviewed_by_id = by.id
     quality_return.review_note = note
     db.session.flush()
-    record_event(
-        AuditAction.return_reviewed,
-        actor=by,
-        subject=quality_return,
-        before={"state": ReturnState.submitted.name},
-        after={"state": quality_return.state.name, "note": note},
-    )
     home = quality_return.care_home
     period = queries.period_label(quality_return)
-    for user in organisation_users(quality_return.provider_id):
-        notify_and_email(
-            user,
-            f"Your quality return for {home.name}, {period}, has been reviewed",
-            note or "The council's quality monitor has reviewed your return.",
-            portal_path("returns.edit_return", return_id=quality_return.id),
-            dedupe_key=f"return-reviewed:{quality_return.id}:{user.id}",
-        )
+    tell_organisation(
+        quality_return.provider_id,
+        f"Your quality return for {home.name}, {period}, has been reviewed",
+        note or "The council's quality monitor has reviewed your return.",
+        portal_path("returns.edit_return", return_id=quality_return.id),
+        dedupe=f"return-reviewed:{quality_return.id}",
+    )
     return quality_return

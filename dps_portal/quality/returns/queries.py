@@ -1,16 +1,16 @@
 """Reads for the returns' pages and jobs. A provider's reads start from its own organisation."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
-from dps_portal.contracts.eligibility import admitted_categories
 from dps_portal.core import clock
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category
-from dps_portal.onboarding.models import Admission, AdmittedHome
+from dps_portal.onboarding.admissions import admitted_categories, admitted_pairs
+from dps_portal.onboarding.models import Admission
 from dps_portal.providers.models import CareHome
 from dps_portal.providers.queries import own_rows
 from dps_portal.quality.models import QualityReturn, ReturnState
@@ -75,6 +75,7 @@ class ReviewQueue:
     waiting: list[QualityReturn]
     not_submitted: list[QualityReturn]
     reviewed: list[QualityReturn]
+    overdue: int
 
 
 def review_queue(today: date | None = None) -> ReviewQueue:
@@ -97,6 +98,9 @@ def review_queue(today: date | None = None) -> ReviewQueue:
         waiting=rows(ReturnState.submitted, QualityReturn.submitted_at),
         not_submitted=rows(ReturnState.due, QualityReturn.due_on),
         reviewed=rows(ReturnState.reviewed, QualityReturn.reviewed_at.desc(), limit=REVIEWED_SHOWN),
+        overdue=db.session.scalar(
+            select(func.count(QualityReturn.id)).where(QualityReturn.is_overdue(today))
+        ),
     )
 
 
@@ -106,12 +110,12 @@ def review_queue(today: date | None = None) -> ReviewQueue:
 def homes_to_open(period_end: date) -> list[tuple[CareHome, int]]:
     """(home, framework id) for every home admitted to a category by the end of the period,
     each home once however many categories it is admitted to."""
+    pairs = admitted_pairs().add_columns(Admission.admitted_at.label("admitted_at")).subquery()
     rows = db.session.execute(
-        select(CareHome, Category.framework_id, Admission.admitted_at)
-        .join(AdmittedHome, AdmittedHome.care_home_id == CareHome.id)
-        .join(Admission, Admission.id == AdmittedHome.admission_id)
-        .join(Category, Category.id == Admission.category_id)
-        .order_by(CareHome.id, Admission.admitted_at)
+        select(CareHome, Category.framework_id, pairs.c.admitted_at)
+        .join(pairs, pairs.c.care_home_id == CareHome.id)
+        .join(Category, Category.id == pairs.c.category_id)
+        .order_by(CareHome.id, pairs.c.admitted_at)
     )
     homes: dict[int, tuple[CareHome, int]] = {}
     for home, framework_id, admitted_at in rows:
@@ -129,16 +133,12 @@ def return_for(home: CareHome, period_start: date) -> QualityReturn | None:
     ).first()
 
 
-def not_submitted_due_by(day: date) -> list[QualityReturn]:
-    """Returns not submitted whose due date is on or before `day`."""
+def returns_to_remind(today: date) -> list[QualityReturn]:
+    """Returns not submitted that are overdue or due soon."""
     return list(
         db.session.scalars(
             select(QualityReturn)
-            .where(QualityReturn.state == ReturnState.due, QualityReturn.due_on <= day)
+            .where(or_(QualityReturn.is_overdue(today), QualityReturn.is_due_soon(today)))
             .order_by(QualityReturn.due_on, QualityReturn.id)
         )
     )
-
-
-def reminder_horizon(today: date) -> date:
-    return today + timedelta(days=rules.DUE_SOON_DAYS)

@@ -25,13 +25,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
-from dps_portal.extensions import db
 from dps_portal.framework.models import Framework
 from dps_portal.quality.models import ReturnForm
+from dps_portal.quality.versions import add_next_version, newest_version
 
 KINDS = ("number", "whole_number", "percentage", "textarea")
 NUMERIC_KINDS = ("number", "whole_number", "percentage")
@@ -200,22 +198,13 @@ def definition_of(form: ReturnForm) -> ReturnDefinition:
 
 def current_return_form(framework: Framework) -> ReturnForm | None:
     """The version new returns use: the newest one published."""
-    return db.session.scalars(
-        select(ReturnForm)
-        .where(ReturnForm.framework_id == framework.id)
-        .order_by(ReturnForm.version.desc())
-    ).first()
+    return newest_version(ReturnForm, framework)
 
 
 def publish_return_form(framework: Framework, definition: dict, *, by=None) -> ReturnForm:
     """A new version; returns opened with earlier versions keep theirs."""
     parse_definition(definition)
-    latest = db.session.scalar(
-        select(func.max(ReturnForm.version)).where(ReturnForm.framework_id == framework.id)
-    )
-    form = ReturnForm(framework_id=framework.id, version=(latest or 0) + 1, definition=definition)
-    db.session.add(form)
-    db.session.flush()
+    form = add_next_version(ReturnForm, framework, definition)
     record_event(
         AuditAction.return_form_published,
         actor=by,

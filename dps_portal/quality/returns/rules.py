@@ -1,21 +1,13 @@
-"""The one place for the returns' calendar and states: calendar quarters, each due one month
-after it ends; a return moves from due to submitted to reviewed, and no other way."""
+"""The one place for the returns' calendar: calendar quarters, each due one month after it
+ends, and when a return is due soon. Its states are ReturnState's table."""
 
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dps_portal.core.errors import InvalidTransition
-from dps_portal.quality.models import QualityReturn, ReturnState
-
-# A return due within this many days is "due soon": its provider is reminded.
+# A return due within this many days is "due soon": its provider is reminded
+# (QualityReturn.is_due_soon).
 DUE_SOON_DAYS = 7
-
-ALLOWED = {
-    ReturnState.due: {ReturnState.submitted},
-    ReturnState.submitted: {ReturnState.reviewed},
-    ReturnState.reviewed: set(),
-}
 
 
 @dataclass(frozen=True)
@@ -50,14 +42,3 @@ def quarter_containing(day: date) -> Quarter:
 def last_ended_quarter(today: date) -> Quarter:
     """The quarter that ended most recently before `today`."""
     return quarter_containing(quarter_containing(today).start - timedelta(days=1))
-
-
-def is_due_soon(quality_return: QualityReturn, today: date) -> bool:
-    days_left = (quality_return.due_on - today).days
-    return quality_return.state is ReturnState.due and 0 <= days_left <= DUE_SOON_DAYS
-
-
-def move(quality_return: QualityReturn, new: ReturnState) -> None:
-    if new not in ALLOWED[quality_return.state]:
-        raise InvalidTransition(quality_return.state, new)
-    quality_return.state = new

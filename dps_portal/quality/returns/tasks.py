@@ -7,13 +7,12 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from dps_portal.accounts.queries import active_users_with_role, organisation_users
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
 from dps_portal.framework.models import Framework
 from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email
+from dps_portal.notifications.operations import tell_organisation, tell_role
 from dps_portal.quality.returns import operations, queries, rules
 from dps_portal.quality.returns.return_forms import ensure_return_form
 from dps_portal.scheduler.registry import Job
@@ -44,47 +43,38 @@ def open_quarterly_returns(now: datetime | None = None) -> dict:
 
 
 def remind_returns(now: datetime | None = None) -> dict:
-    """Tell the provider's users, once, of each return due within 7 days; and once more,
-    with the quality monitors, when it is overdue."""
+    """Tell the provider's users, once, of each return due soon; and once more, with the
+    quality monitors, when it is overdue."""
     now = now or clock.now()
     today = clock.to_uk(now).date()
-    monitors = active_users_with_role(Role.quality_monitor)
     counts = {"due_soon": 0, "overdue_providers_told": 0, "overdue_monitors_told": 0}
-    for quality_return in queries.not_submitted_due_by(queries.reminder_horizon(today)):
+    for quality_return in queries.returns_to_remind(today):
         home = quality_return.care_home
         period = queries.period_label(quality_return)
         due = clock.format_date(quality_return.due_on)
-        provider_link = portal_path("returns.edit_return", return_id=quality_return.id)
-        if quality_return.is_overdue(today):
-            for user in organisation_users(quality_return.provider_id):
-                sent = notify_and_email(
-                    user,
-                    f"Your quality return for {home.name} is overdue",
-                    f"The return for {period} was due by {due}. Submit it now.",
-                    provider_link,
-                    dedupe_key=f"return-overdue:{quality_return.id}:{user.id}",
-                )
-                counts["overdue_providers_told"] += sent is not None
-            for monitor in monitors:
-                sent = notify_and_email(
-                    monitor,
-                    f"Quality return overdue: {home.name}, {period}",
-                    f"{quality_return.provider.display_name} has not submitted the return "
-                    f"due by {due}.",
-                    portal_path("returns.show_return", return_id=quality_return.id),
-                    dedupe_key=f"return-overdue:{quality_return.id}:{monitor.id}",
-                )
-                counts["overdue_monitors_told"] += sent is not None
-        elif rules.is_due_soon(quality_return, today):
-            for user in organisation_users(quality_return.provider_id):
-                sent = notify_and_email(
-                    user,
-                    f"Your quality return for {home.name} is due by {due}",
-                    f"Submit the return for {period} by {due}.",
-                    provider_link,
-                    dedupe_key=f"return-due-soon:{quality_return.id}:{user.id}",
-                )
-                counts["due_soon"] += sent is not None
+        overdue = quality_return.is_overdue(today)
+        if overdue:
+            kind, title = "overdue", f"Your quality return for {home.name} is overdue"
+            body = f"The return for {period} was due by {due}. Submit it now."
+        else:
+            kind, title = "due-soon", f"Your quality return for {home.name} is due by {due}"
+            body = f"Submit the return for {period} by {due}."
+        counts["overdue_providers_told" if overdue else "due_soon"] += tell_organisation(
+            quality_return.provider_id,
+            title,
+            body,
+            portal_path("returns.edit_return", return_id=quality_return.id),
+            dedupe=f"return-{kind}:{quality_return.id}",
+        )
+        if overdue:
+            counts["overdue_monitors_told"] += tell_role(
+                Role.quality_monitor,
+                f"Quality return overdue: {home.name}, {period}",
+                f"{quality_return.provider.display_name} has not submitted the return "
+                f"due by {due}.",
+                portal_path("returns.show_return", return_id=quality_return.id),
+                dedupe=f"return-overdue:{quality_return.id}",
+            )
     return counts
 
 

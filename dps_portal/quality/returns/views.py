@@ -3,11 +3,11 @@ from flask_login import current_user
 
 from dps_portal.core import clock
 from dps_portal.core.access import role_required
-from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
+from dps_portal.core.web import refusal_redirects_to
 from dps_portal.extensions import db
 from dps_portal.providers.queries import own_row_or_404
-from dps_portal.quality.models import QualityReturn, ReturnState
+from dps_portal.quality.models import QualityReturn
 from dps_portal.quality.returns import operations, queries
 from dps_portal.quality.returns.forms import ReviewReturnForm, return_answers_form
 
@@ -42,10 +42,11 @@ def list_returns():
 @role_required(Role.provider)
 def edit_return(return_id: int):
     quality_return = own_row_or_404(QualityReturn, return_id)
-    if quality_return.state is not ReturnState.due:
+    here = url_for("returns.edit_return", return_id=quality_return.id)
+    if not quality_return.is_due:
         if request.method == "POST":
             flash("This return has been submitted: it can no longer be changed.", "important")
-            return redirect(url_for("returns.edit_return", return_id=quality_return.id))
+            return redirect(here)
         return render_template(
             "quality/returns/show_return.html",
             review_form=None,
@@ -56,22 +57,15 @@ def edit_return(return_id: int):
     if form.validate_on_submit():
         if not form.wants_to_submit:
             operations.save_return_draft(quality_return, form.answers(), by=current_user)
-            db.session.commit()
             flash("Your answers have been saved. You can come back to them later.", "success")
-            return redirect(url_for("returns.edit_return", return_id=quality_return.id))
+            return redirect(here)
         if form.check_for_submission():
-            try:
+            with refusal_redirects_to(here):
                 operations.submit_return(quality_return, form.answers(), by=current_user)
-            except OperationRefused as refusal:
-                db.session.rollback()
-                flash(str(refusal), "important")
-                return redirect(url_for("returns.edit_return", return_id=quality_return.id))
-            db.session.commit()
             flash(f"The return for {quality_return.care_home.name} has been submitted.", "success")
             return redirect(url_for("returns.list_returns"))
         # Nothing typed is lost: the answers are kept as a draft while the errors are shown.
         operations.save_return_draft(quality_return, form.answers(), by=current_user)
-        db.session.commit()
     return render_template(
         "quality/returns/edit_return.html", form=form, **_page(quality_return, form.answers())
     )
@@ -90,16 +84,10 @@ def review_returns():
     )
 
 
-def _can_review(quality_return: QualityReturn) -> bool:
-    return (
-        current_user.role is Role.quality_monitor and quality_return.state is ReturnState.submitted
-    )
-
-
 @role_required(*COUNCIL_READERS)
 def show_return(return_id: int):
     quality_return = db.get_or_404(QualityReturn, return_id)
-    review_form = ReviewReturnForm() if _can_review(quality_return) else None
+    review_form = ReviewReturnForm() if quality_return.can_review(current_user) else None
     return render_template(
         "quality/returns/show_return.html",
         review_form=review_form,
@@ -110,23 +98,19 @@ def show_return(return_id: int):
 @role_required(Role.quality_monitor)
 def review_return(return_id: int):
     quality_return = db.get_or_404(QualityReturn, return_id)
-    if quality_return.state is not ReturnState.submitted:
+    back = url_for("returns.show_return", return_id=quality_return.id)
+    if not quality_return.is_submitted:
         flash(
             "This return has not been submitted yet: it cannot be reviewed."
-            if quality_return.state is ReturnState.due
+            if quality_return.is_due
             else "This return has already been reviewed.",
             "important",
         )
-        return redirect(url_for("returns.show_return", return_id=quality_return.id))
+        return redirect(back)
     form = ReviewReturnForm()
     if form.validate_on_submit():
-        try:
+        with refusal_redirects_to(back):
             operations.review_return(quality_return, note=form.note.data or "", by=current_user)
-        except OperationRefused as refusal:
-            db.session.rollback()
-            flash(str(refusal), "important")
-            return redirect(url_for("returns.show_return", return_id=quality_return.id))
-        db.session.commit()
         flash(f"The return for {quality_return.care_home.name} has been reviewed.", "success")
         return redirect(url_for("returns.review_returns"))
     return render_template(

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 
 from dps_portal.core.roles import Role
+from dps_portal.declarations.models import DeclarationRequest
 from dps_portal.extensions import db as _db
-from dps_portal.onboarding.models import DeclarationRequest
 from tests.conftest import sign_in
 from tests.factories import make_user
 from tests.onboarding.review.factories import make_received_application, provider_user_of

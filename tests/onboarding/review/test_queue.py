@@ -7,8 +7,8 @@ import pytest
 
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
+from dps_portal.core.states import move
 from dps_portal.onboarding import operations as provider_operations
-from dps_portal.onboarding import rules
 from dps_portal.onboarding.models import ApplicationState
 from dps_portal.onboarding.review import operations, queries
 from tests.conftest import sign_in
@@ -105,7 +105,7 @@ def test_the_queue_lists_applications_awaiting_decision_soonest_due_first(client
             due_26, message="Tell us more", section_keys=["insurance"], by=officer
         )
     decided = make_received_application(_at(date(2026, 3, 1)))
-    rules.move(decided, ApplicationState.decided)
+    move(decided, ApplicationState.decided)
     decided.decided_at = _at(date(2026, 3, 12))
     withdrawn = make_received_application(_at(date(2026, 3, 4)))
     provider_operations.withdraw_application(

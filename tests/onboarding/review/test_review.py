@@ -8,6 +8,7 @@ from sqlalchemy import select
 from dps_portal.audit.models import AuditEvent
 from dps_portal.core.roles import Role
 from dps_portal.notifications.models import Notification, OutboxEmail
+from dps_portal.onboarding import answers
 from dps_portal.onboarding import operations as provider_operations
 from dps_portal.onboarding.models import (
     ApplicationState,
@@ -179,7 +180,7 @@ def test_clarification_round_trip_highlights_what_changed(client, db, framework,
 
     # The provider changes the reopened answer and answers the question.
     new_expiry = date(2026, 3, 3) + timedelta(days=700)
-    provider_operations.save_section(
+    answers.save_section(
         application,
         "insurance",
         "org",

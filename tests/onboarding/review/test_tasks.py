@@ -5,17 +5,19 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 
 from dps_portal.core.roles import Role
+from dps_portal.declarations.models import DeclarationRequest
+from dps_portal.declarations.tasks import JOBS as DECLARATION_JOBS
+from dps_portal.declarations.tasks import remind_declarations_overdue
 from dps_portal.notifications.models import Notification, OutboxEmail
-from dps_portal.onboarding.models import DeclarationRequest
 from dps_portal.onboarding.review import operations
-from dps_portal.onboarding.review.tasks import (
-    JOBS,
-    remind_decisions_due,
-    remind_declarations_overdue,
-)
+from dps_portal.onboarding.review.tasks import JOBS as REVIEW_JOBS
+from dps_portal.onboarding.review.tasks import remind_decisions_due
 from dps_portal.scheduler.registry import all_jobs
 from tests.factories import make_user
 from tests.onboarding.review.factories import make_received_application, provider_user_of
+
+# The declarations' reminder job moved to its own package; both are checked here.
+JOBS = [*REVIEW_JOBS, *DECLARATION_JOBS]
 
 
 def _at(day: date) -> datetime:

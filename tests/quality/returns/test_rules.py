@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from dps_portal.core.errors import InvalidTransition
+from dps_portal.core.states import move
 from dps_portal.quality.models import QualityReturn, ReturnState
 from dps_portal.quality.returns import rules
 
@@ -56,11 +57,11 @@ def test_the_quarter_just_ended(today, start, label):
 def test_transitions(state, new, allowed):
     quality_return = QualityReturn(state=state)
     if allowed:
-        rules.move(quality_return, new)
+        move(quality_return, new)
         assert quality_return.state is new
     else:
         with pytest.raises(InvalidTransition):
-            rules.move(quality_return, new)
+            move(quality_return, new)
         assert quality_return.state is state
 
 
@@ -78,4 +79,4 @@ def test_overdue_and_due_soon(due_on, state, overdue, due_soon):
     today = date(2026, 4, 10)
     quality_return = QualityReturn(due_on=due_on, state=state)
     assert quality_return.is_overdue(today) is overdue
-    assert rules.is_due_soon(quality_return, today) is due_soon
+    assert quality_return.is_due_soon(today) is due_soon

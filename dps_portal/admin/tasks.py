@@ -1,12 +1,12 @@
-"""Scheduled jobs of the audit package: checking every night that the chain holds."""
+"""Scheduled jobs of the administrators: checking every night that the audit chain holds,
+and telling them when it does not (audit itself tells no one)."""
 
 from datetime import datetime
 
-from dps_portal.accounts.queries import active_users_with_role
 from dps_portal.audit.operations import ChainBreak, verify_chain
 from dps_portal.core.roles import Role
 from dps_portal.notifications.emails import portal_path
-from dps_portal.notifications.operations import notify_and_email
+from dps_portal.notifications.operations import tell_role
 from dps_portal.scheduler.registry import Job
 
 
@@ -19,20 +19,16 @@ def verify_audit_chain(now: datetime | None = None) -> dict:
 
 
 def _warn_administrators(chain_break: ChainBreak, events_checked: int) -> None:
-    administrators = active_users_with_role(Role.administrator)
-    endpoint = "audit.list_events"
-    where = f"{chain_break.sequence}:{chain_break.event_id}"
-    for administrator in administrators:
-        notify_and_email(
-            administrator,
-            "The audit trail check found a break",
-            f"The nightly check found a break at {chain_break}.",
-            portal_path(endpoint),
-            "audit_chain_broken",
-            dedupe_key=f"audit-chain-break:{where}:user-{administrator.id}",
-            chain_break=str(chain_break),
-            events_checked=events_checked,
-        )
+    tell_role(
+        Role.administrator,
+        "The audit trail check found a break",
+        f"The nightly check found a break at {chain_break}.",
+        portal_path("audit.list_events"),
+        template="audit_chain_broken",
+        dedupe=f"audit-chain-break:{chain_break.sequence}:{chain_break.event_id}",
+        chain_break=str(chain_break),
+        events_checked=events_checked,
+    )
 
 
 JOBS = [

@@ -10,11 +10,12 @@ from dps_portal.audit.models import AuditEvent
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
+from dps_portal.core.states import move
+from dps_portal.declarations import operations
+from dps_portal.declarations.models import DeclarationRequest
+from dps_portal.declarations.queries import declaration_questions, overdue_declaration
 from dps_portal.notifications.models import Notification, OutboxEmail
-from dps_portal.onboarding import rules
-from dps_portal.onboarding.models import Admission, ApplicationState, DeclarationRequest
-from dps_portal.onboarding.review import operations
-from dps_portal.onboarding.review.queries import declaration_questions, overdue_declaration
+from dps_portal.onboarding.models import Admission, ApplicationState
 from tests.conftest import sign_in
 from tests.factories import make_user
 from tests.onboarding.review.factories import make_received_application, provider_user_of
@@ -26,7 +27,7 @@ def admitted(db, framework):
     any exclusion ground, and its user."""
     application = make_received_application()
     officer = make_user(Role.contracts_officer)
-    rules.move(application, ApplicationState.decided)
+    move(application, ApplicationState.decided)
     application.decided_at = clock.now()
     db.session.add(
         Admission(

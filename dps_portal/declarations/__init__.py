@@ -1,0 +1,1 @@
+"""Renewed self-declarations: an officer asks an admitted provider to confirm again."""
