@@ -1,7 +1,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dps_portal.core import clock
@@ -19,6 +19,8 @@ class User(IdMixin, TimestampMixin, Base):
             "(role = 'provider') = (provider_id IS NOT NULL)",
             name="provider_users_belong_to_a_provider",
         ),
+        # The administrators' list: by role (filtered or not), then name.
+        Index("ix_user_account_role_full_name", "role", "full_name"),
     )
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -86,7 +88,7 @@ class LoginFailure(IdMixin, Base):
 
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    ip_address: Mapped[str] = mapped_column(String(64), default="", index=True)
     failed_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
 
 

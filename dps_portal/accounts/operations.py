@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from dps_portal.accounts.models import LoginFailure, TokenPurpose, User, UserToken
-from dps_portal.accounts.passwords import hash_password, verify_password
+from dps_portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import fields_of, record_event
 from dps_portal.core import clock
@@ -46,7 +46,11 @@ class SignInResult:
 
 
 def _decoy_hash() -> str:
-    key = (current_app.config.get("ARGON2_TIME_COST"), current_app.config.get("ARGON2_MEMORY_COST"))
+    config = current_app.config
+    key = tuple(
+        config.get(name)
+        for name in ("ARGON2_TIME_COST", "ARGON2_MEMORY_COST", "ARGON2_PARALLELISM")
+    )
     if key not in _TIMING_DECOY:
         _TIMING_DECOY[key] = hash_password(secrets.token_urlsafe(16))
     return _TIMING_DECOY[key]
@@ -110,6 +114,8 @@ def sign_in(email: str, password: str, ip_address: str = "") -> SignInResult:
         return SignInResult(SignInOutcome.email_unconfirmed, user)
     user.last_signed_in_at = now
     user.locked_until = None
+    if needs_rehash(user.password_hash):  # made with older argon2 parameters
+        user.password_hash = hash_password(password)
     record_event(AuditAction.signed_in, actor=user, subject=user)
     return SignInResult(SignInOutcome.signed_in, user)
 
@@ -244,7 +250,9 @@ def invite(user: User, event: AuditAction, *, by: User, after: dict) -> User:
     db.session.add(user)
     db.session.flush()
     send_invitation(user, by=by)
-    record_event(event, actor=by, subject=user, after=fields_of(user, "email", "full_name", **after))
+    record_event(
+        event, actor=by, subject=user, after=fields_of(user, "email", "full_name", **after)
+    )
     return user
 
 

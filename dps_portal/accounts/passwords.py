@@ -6,13 +6,27 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+# OWASP's minimum for argon2id: 19 MiB of memory, 2 passes, 1 lane. config.py reads
+# ARGON2_MEMORY_COST (KiB), ARGON2_TIME_COST and ARGON2_PARALLELISM, with these as defaults.
+OWASP_MEMORY_COST = 19 * 1024
+OWASP_TIME_COST = 2
+OWASP_PARALLELISM = 1
+
+
+@lru_cache(maxsize=8)
+def _hasher_with(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
+    )
+
 
 def _hasher() -> PasswordHasher:
+    """The hasher of the running app's configuration (read when asked, never at import)."""
     config = current_app.config
-    return PasswordHasher(
-        time_cost=config.get("ARGON2_TIME_COST", 3),
-        memory_cost=config.get("ARGON2_MEMORY_COST", 65536),
-        type=Type.ID,
+    return _hasher_with(
+        int(config.get("ARGON2_TIME_COST", OWASP_TIME_COST)),
+        int(config.get("ARGON2_MEMORY_COST", OWASP_MEMORY_COST)),
+        int(config.get("ARGON2_PARALLELISM", OWASP_PARALLELISM)),
     )
 
 
@@ -27,6 +41,15 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a hash that has just verified was made with other parameters than the
+    configured ones: sign-in then stores a new hash of the same password."""
+    try:
+        return _hasher().check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return True
 
 
 # Past a common password's core we allow nothing but digits and punctuation as "cleverness".

@@ -1,7 +1,8 @@
 """Who to tell (the people of a role, or of an organisation, who can sign in), and who a
 session belongs to."""
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from dps_portal.accounts.models import User
 from dps_portal.core.roles import Role
@@ -27,6 +28,19 @@ def organisation_users(provider_id: int) -> list[User]:
             .order_by(User.id)
         )
     )
+
+
+def users(role: Role | None = None) -> Select:
+    """Everyone (of one role when given) by role and name, with their organisation: a
+    SELECT for the administrators' paginated list."""
+    query = (
+        select(User)
+        .options(selectinload(User.provider))
+        .order_by(User.role, User.full_name, User.id)
+    )
+    if role is not None:
+        query = query.where(User.role == role)
+    return query
 
 
 def user_for_session(session_id: str) -> User | None:

@@ -1,15 +1,16 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
-from dps_portal.accounts import operations
+from dps_portal.accounts import operations, queries
 from dps_portal.accounts.forms import InviteStaffForm
 from dps_portal.accounts.models import User
 from dps_portal.core.access import role_required
 from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
 from dps_portal.extensions import db
+
+USERS_PER_PAGE = 50
 
 
 def _user_or_404(user_id: int) -> User:
@@ -26,11 +27,8 @@ def _back_to(user: User):
 @role_required(Role.administrator)
 def list_users():
     role = Role.__members__.get(request.args.get("role", ""))
-    query = select(User).order_by(User.role, User.full_name)
-    if role is not None:
-        query = query.where(User.role == role)
-    users = db.session.scalars(query).all()
-    return render_template("admin/users.html", users=users, roles=list(Role), selected_role=role)
+    page = db.paginate(queries.users(role), per_page=USERS_PER_PAGE, error_out=False)
+    return render_template("admin/users.html", page=page, roles=list(Role), selected_role=role)
 
 
 @role_required(Role.administrator)

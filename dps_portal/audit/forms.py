@@ -41,7 +41,8 @@ class EventFilterForm(FlaskForm):
         "Record type", widget=GovSelect(), validators=[Optional()], validate_choice=False
     )
     subject_id = StringField("Record number", widget=GovTextInput(), validators=[Optional()])
-    actor = StringField("Who (email)", widget=GovTextInput(), validators=[Optional()])
+    # An exact match (the events' index serves it): a person's whole email address, or "system".
+    actor = StringField("Who (email address)", widget=GovTextInput(), validators=[Optional()])
     from_date = StringField("From date", widget=GovTextInput(), validators=[real_date])
     to_date = StringField("To date", widget=GovTextInput(), validators=[real_date])
     submit = SubmitField("Filter", widget=GovSubmitInput())

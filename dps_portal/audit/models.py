@@ -16,7 +16,7 @@ class AuditEvent(IdMixin, Base):
     sequence: Mapped[int] = mapped_column(unique=True)
     occurred_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    actor_label: Mapped[str] = mapped_column(String(254))
+    actor_label: Mapped[str] = mapped_column(String(254), index=True)
     action: Mapped[str] = mapped_column(String(80), index=True)
     subject_type: Mapped[str] = mapped_column(String(80), index=True)
     subject_id: Mapped[str | None] = mapped_column(String(64), index=True)

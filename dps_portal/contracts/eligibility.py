@@ -1,20 +1,26 @@
 """The contract gate: whether a home may receive placements in a category, and every reason
 why not. Invitations, direct-award searches, dashboards and reports ask this module and
-nothing else (domain.md section 4)."""
+nothing else (domain.md section 4).
+
+The rule is asked of a set at once (`eligibility_of`: a whole category, a provider's homes, a
+page of a list) in a fixed number of queries, whatever the number of homes; the one-home
+`eligibility` is a call of it."""
 
 import enum
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, select
 
 from dps_portal.contracts.models import Suspension, TermsAcceptance, TermsVersion
 from dps_portal.core import clock
 from dps_portal.core.clock import format_date
-from dps_portal.declarations.queries import overdue_declaration
+from dps_portal.declarations.models import DeclarationRequest
 from dps_portal.extensions import db
-from dps_portal.framework.models import Category
-from dps_portal.onboarding.admissions import admitted_homes, is_admitted
+from dps_portal.framework.models import Category, current_framework
+from dps_portal.onboarding.admissions import admitted_home_ids, admitted_pairs
 from dps_portal.onboarding.models import Admission
 from dps_portal.providers.models import CareHome, CqcRating, EvidenceItem, ProviderOrganisation
 from dps_portal.quality.models import Visit, VisitOutcome, VisitState, VisitType
@@ -60,142 +66,93 @@ class Eligibility:
 # Visits whose satisfactory outcome opens the gate: the initial visit, or the follow-up
 # of an initial visit that was unsatisfactory.
 GATE_VISIT_TYPES = (VisitType.initial, VisitType.follow_up)
+PASSING_OUTCOMES = (VisitOutcome.satisfactory, VisitOutcome.satisfactory_with_actions)
+
+
+def passed_gate_visit_home_ids() -> Select:
+    """SELECT the ids of the homes with a satisfactory initial (or follow-up) visit: the
+    one SQL form of that rule, for the gate and for any list that filters on it."""
+    return select(Visit.care_home_id).where(
+        Visit.visit_type.in_(GATE_VISIT_TYPES),
+        Visit.state == VisitState.finalised,
+        Visit.outcome.in_(PASSING_OUTCOMES),
+    )
+
+
+# Asking the rule.
 
 
 def eligibility(home: CareHome, category: Category, today: date | None = None) -> Eligibility:
     """Whether `home` may receive placements in `category` on `today`, and why not."""
+    return eligibility_of([(home, category)], today)[0]
+
+
+def eligibility_of(
+    pairs: Iterable[tuple[CareHome, Category]], today: date | None = None
+) -> list[Eligibility]:
+    """The rule for each (home, category), in the order given, in a fixed number of
+    queries: the facts of every home and provider in the set are read together."""
     today = today or clock.today_uk()
-    provider = home.provider
-    reasons: list[Reason] = []
-    warnings: list[str] = []
-    if not is_admitted(home, category):
-        reasons.append(Reason(Barrier.not_admitted, _not_admitted_text(provider, category)))
-    if not has_passed_initial_visit(home):
-        reasons.append(
-            Reason(Barrier.no_initial_visit, "No satisfactory initial quality-monitoring visit")
-        )
-    terms_reason, terms_warning = terms_standing(provider, category.framework_id, today)
-    if terms_reason:
-        reasons.append(terms_reason)
-    if terms_warning:
-        warnings.append(terms_warning)
-    for suspension in suspensions_in_force(provider, today):
-        if suspension.care_home_id is None:
-            text = f"Provider suspended: {suspension.reason}"
-            reasons.append(Reason(Barrier.provider_suspended, _until(text, suspension)))
-        elif suspension.care_home_id == home.id:
-            text = f"Suspended: {suspension.reason}"
-            reasons.append(Reason(Barrier.home_suspended, _until(text, suspension)))
-    for item in current_evidence(provider, home):
-        if item.is_expired(today):
-            text = f"{item.label} expired {format_date(item.expires_on)}"
-            reasons.append(Reason(Barrier.evidence_expired, text))
-        elif item.is_expiring(today):
-            warnings.append(f"{item.label} expires {format_date(item.expires_on)}")
-    if not home.is_cqc_registered:
-        reasons.append(Reason(Barrier.cqc_not_registered, "CQC registration is not active"))
-    if home.cqc_rating is CqcRating.inadequate and home.cqc_review_cleared_at is None:
-        text = "CQC rating Inadequate"
-        if home.cqc_review_required_since is not None:
-            text += ": waiting for a contracts officer's review"
-        reasons.append(Reason(Barrier.cqc_inadequate, text))
-    declaration = overdue_declaration(provider, today)
-    if declaration is not None:
-        text = f"Renewed self-declaration overdue since {format_date(declaration.due_on)}"
-        reasons.append(Reason(Barrier.declaration_overdue, text))
-    return Eligibility(home=home, category=category, reasons=reasons, warnings=warnings)
+    pairs = list(pairs)
+    if not pairs:
+        return []
+    facts = _Facts.read(
+        [home for home, _ in pairs], {category.framework_id for _, category in pairs}, today
+    )
+    return [facts.eligibility(home, category, today) for home, category in pairs]
 
 
 def home_eligibility(home: CareHome, today: date | None = None) -> list[Eligibility]:
     """The home's eligibility in each category of the framework its provider applied to."""
-    today = today or clock.today_uk()
-    return [eligibility(home, category, today) for category in _categories_for(home)]
+    return homes_eligibility([home], today)[home.id]
+
+
+def homes_eligibility(
+    homes: Sequence[CareHome], today: date | None = None
+) -> dict[int, list[Eligibility]]:
+    """Each home's eligibility in each category its provider is admitted to (else in every
+    category of the current framework): for a provider's homes or a page of a list."""
+    categories = _categories_for_providers({home.provider_id for home in homes})
+    answers = eligibility_of(
+        [(home, category) for home in homes for category in categories[home.provider_id]], today
+    )
+    by_home: dict[int, list[Eligibility]] = {home.id: [] for home in homes}
+    for answer in answers:
+        by_home[answer.home.id].append(answer)
+    return by_home
 
 
 def eligible_homes(category: Category, today: date | None = None) -> list[CareHome]:
-    """Every home that may receive placements in `category` today."""
-    today = today or clock.today_uk()
-    return [
-        home for home in admitted_homes(category) if eligibility(home, category, today).is_eligible
-    ]
+    """Every home that may receive placements in `category` today, asked of the whole
+    category at once."""
+    homes = db.session.scalars(
+        select(CareHome)
+        .where(CareHome.id.in_(admitted_home_ids(category.id)))
+        .order_by(CareHome.name, CareHome.id)
+    ).all()
+    answers = eligibility_of([(home, category) for home in homes], today)
+    return [answer.home for answer in answers if answer.is_eligible]
 
 
 def has_passed_initial_visit(home: CareHome) -> bool:
     return (
         db.session.scalar(
-            select(Visit.id)
-            .where(
-                Visit.care_home_id == home.id,
-                Visit.visit_type.in_(GATE_VISIT_TYPES),
-                Visit.state == VisitState.finalised,
-                Visit.outcome.in_(
-                    [VisitOutcome.satisfactory, VisitOutcome.satisfactory_with_actions]
-                ),
-            )
-            .limit(1)
+            passed_gate_visit_home_ids().where(Visit.care_home_id == home.id).limit(1)
         )
         is not None
     )
 
 
+# Terms and conditions, which the terms pages also read.
+
+
 def current_terms(framework_id: int, today: date) -> TermsVersion | None:
     """The newest version already in effect."""
-    return db.session.scalars(
-        select(TermsVersion)
-        .where(TermsVersion.framework_id == framework_id, TermsVersion.is_in_effect(today))
-        .order_by(TermsVersion.version.desc())
-    ).first()
+    return _current_terms({framework_id}, today).get(framework_id)
 
 
 def accepted_versions(provider: ProviderOrganisation, framework_id: int) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(TermsVersion.version)
-            .join(TermsAcceptance, TermsAcceptance.terms_version_id == TermsVersion.id)
-            .where(
-                TermsAcceptance.provider_id == provider.id,
-                TermsVersion.framework_id == framework_id,
-            )
-        )
-    )
-
-
-def suspensions_in_force(provider: ProviderOrganisation, today: date) -> list[Suspension]:
-    """The provider's suspensions in force today, its own and its homes'."""
-    return list(
-        db.session.scalars(
-            select(Suspension)
-            .where(Suspension.provider_id == provider.id, Suspension.is_in_force(today))
-            .order_by(Suspension.started_at, Suspension.id)
-        )
-    )
-
-
-def current_evidence(provider: ProviderOrganisation, home: CareHome) -> list[EvidenceItem]:
-    """The provider's dated evidence that counts for `home`: its own and the organisation's,
-    not replaced by a newer item."""
-    return list(
-        db.session.scalars(
-            select(EvidenceItem)
-            .where(
-                EvidenceItem.provider_id == provider.id,
-                EvidenceItem.is_current,
-                or_(EvidenceItem.care_home_id.is_(None), EvidenceItem.care_home_id == home.id),
-            )
-            .order_by(EvidenceItem.expires_on, EvidenceItem.id)
-        )
-    )
-
-
-def _not_admitted_text(provider: ProviderOrganisation, category: Category) -> str:
-    admitted = db.session.scalar(
-        select(Admission.id).where(
-            Admission.provider_id == provider.id, Admission.category_id == category.id
-        )
-    )
-    if admitted is None:
-        return f"Provider not admitted to {category.name}"
-    return f"Home not put forward for {category.name}"
+    return _accepted_versions({provider.id}, {framework_id}).get((provider.id, framework_id), set())
 
 
 def terms_standing(
@@ -203,11 +160,17 @@ def terms_standing(
 ) -> tuple[Reason | None, str | None]:
     """A provider must have accepted the current version; one that accepted an earlier
     version keeps going until the current version's accept-by date."""
-    terms = current_terms(framework_id, today)
+    return _terms_standing(
+        current_terms(framework_id, today), accepted_versions(provider, framework_id), today
+    )
+
+
+def _terms_standing(
+    terms: TermsVersion | None, accepted: set[int], today: date
+) -> tuple[Reason | None, str | None]:
     if terms is None:
         text = "The council has not published its terms and conditions yet"
         return Reason(Barrier.terms_not_accepted, text), None
-    accepted = accepted_versions(provider, framework_id)
     if terms.version in accepted:
         return None, None
     text = f"Terms and conditions v{terms.version} not accepted"
@@ -218,25 +181,175 @@ def terms_standing(
     return Reason(Barrier.terms_not_accepted, text), None
 
 
+# The facts of a set of homes, read in a fixed number of queries.
+
+
+@dataclass
+class _Facts:
+    admitted: set[tuple[int, int]]
+    provider_admitted: set[tuple[int, int]]
+    passed_visit: set[int]
+    terms: dict[int, TermsVersion]
+    accepted: dict[tuple[int, int], set[int]]
+    suspensions: dict[int, list[Suspension]]
+    evidence: dict[int, list[EvidenceItem]]
+    overdue_declarations: dict[int, DeclarationRequest]
+
+    @classmethod
+    def read(cls, homes: list[CareHome], framework_ids: set[int], today: date) -> "_Facts":
+        home_ids = {home.id for home in homes}
+        provider_ids = {home.provider_id for home in homes}
+        pairs = admitted_pairs().subquery()
+        admitted = db.session.execute(
+            select(pairs.c.care_home_id, pairs.c.category_id).where(
+                pairs.c.care_home_id.in_(home_ids)
+            )
+        ).all()
+        provider_admitted = db.session.execute(
+            select(Admission.provider_id, Admission.category_id).where(
+                Admission.provider_id.in_(provider_ids)
+            )
+        ).all()
+        passed_visit = db.session.scalars(
+            passed_gate_visit_home_ids().where(Visit.care_home_id.in_(home_ids)).distinct()
+        ).all()
+        suspensions = db.session.scalars(
+            select(Suspension)
+            .where(Suspension.provider_id.in_(provider_ids), Suspension.is_in_force(today))
+            .order_by(Suspension.started_at, Suspension.id)
+        ).all()
+        evidence = db.session.scalars(
+            select(EvidenceItem)
+            .where(EvidenceItem.provider_id.in_(provider_ids), EvidenceItem.is_current)
+            .order_by(EvidenceItem.expires_on, EvidenceItem.id)
+        ).all()
+        declarations = db.session.scalars(
+            select(DeclarationRequest)
+            .where(
+                DeclarationRequest.provider_id.in_(provider_ids),
+                DeclarationRequest.is_overdue(today),
+            )
+            .order_by(DeclarationRequest.due_on.desc(), DeclarationRequest.id.desc())
+        ).all()
+        return cls(
+            admitted={(home_id, category_id) for home_id, category_id in admitted},
+            provider_admitted={tuple(row) for row in provider_admitted},
+            passed_visit=set(passed_visit),
+            terms=_current_terms(framework_ids, today),
+            accepted=_accepted_versions(provider_ids, framework_ids),
+            suspensions=_grouped(suspensions, "provider_id"),
+            evidence=_grouped(evidence, "provider_id"),
+            # Ordered newest first, so the oldest overdue request is the one kept.
+            overdue_declarations={item.provider_id: item for item in declarations},
+        )
+
+    def eligibility(self, home: CareHome, category: Category, today: date) -> Eligibility:
+        reasons: list[Reason] = []
+        warnings: list[str] = []
+        if (home.id, category.id) not in self.admitted:
+            reasons.append(Reason(Barrier.not_admitted, self._not_admitted_text(home, category)))
+        if home.id not in self.passed_visit:
+            reasons.append(
+                Reason(Barrier.no_initial_visit, "No satisfactory initial quality-monitoring visit")
+            )
+        terms_reason, terms_warning = _terms_standing(
+            self.terms.get(category.framework_id),
+            self.accepted.get((home.provider_id, category.framework_id), set()),
+            today,
+        )
+        if terms_reason:
+            reasons.append(terms_reason)
+        if terms_warning:
+            warnings.append(terms_warning)
+        for suspension in self.suspensions.get(home.provider_id, []):
+            if suspension.care_home_id is None:
+                text = f"Provider suspended: {suspension.reason}"
+                reasons.append(Reason(Barrier.provider_suspended, _until(text, suspension)))
+            elif suspension.care_home_id == home.id:
+                text = f"Suspended: {suspension.reason}"
+                reasons.append(Reason(Barrier.home_suspended, _until(text, suspension)))
+        for item in self.evidence.get(home.provider_id, []):
+            if item.care_home_id not in (None, home.id):
+                continue
+            if item.is_expired(today):
+                text = f"{item.label} expired {format_date(item.expires_on)}"
+                reasons.append(Reason(Barrier.evidence_expired, text))
+            elif item.is_expiring(today):
+                warnings.append(f"{item.label} expires {format_date(item.expires_on)}")
+        if not home.is_cqc_registered:
+            reasons.append(Reason(Barrier.cqc_not_registered, "CQC registration is not active"))
+        if home.cqc_rating is CqcRating.inadequate and home.cqc_review_cleared_at is None:
+            text = "CQC rating Inadequate"
+            if home.cqc_review_required_since is not None:
+                text += ": waiting for a contracts officer's review"
+            reasons.append(Reason(Barrier.cqc_inadequate, text))
+        declaration = self.overdue_declarations.get(home.provider_id)
+        if declaration is not None:
+            text = f"Renewed self-declaration overdue since {format_date(declaration.due_on)}"
+            reasons.append(Reason(Barrier.declaration_overdue, text))
+        return Eligibility(home=home, category=category, reasons=reasons, warnings=warnings)
+
+    def _not_admitted_text(self, home: CareHome, category: Category) -> str:
+        if (home.provider_id, category.id) not in self.provider_admitted:
+            return f"Provider not admitted to {category.name}"
+        return f"Home not put forward for {category.name}"
+
+
+def _current_terms(framework_ids: set[int], today: date) -> dict[int, TermsVersion]:
+    """Each framework's newest version already in effect."""
+    versions = db.session.scalars(
+        select(TermsVersion)
+        .where(TermsVersion.framework_id.in_(framework_ids), TermsVersion.is_in_effect(today))
+        .order_by(TermsVersion.version)
+    ).all()
+    return {terms.framework_id: terms for terms in versions}
+
+
+def _accepted_versions(
+    provider_ids: set[int], framework_ids: set[int]
+) -> dict[tuple[int, int], set[int]]:
+    rows = db.session.execute(
+        select(TermsAcceptance.provider_id, TermsVersion.framework_id, TermsVersion.version)
+        .join(TermsVersion, TermsAcceptance.terms_version_id == TermsVersion.id)
+        .where(
+            TermsAcceptance.provider_id.in_(provider_ids),
+            TermsVersion.framework_id.in_(framework_ids),
+        )
+    ).all()
+    accepted: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for provider_id, framework_id, version in rows:
+        accepted[(provider_id, framework_id)].add(version)
+    return accepted
+
+
+def _grouped(rows, attribute: str) -> dict:
+    grouped = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, attribute)].append(row)
+    return grouped
+
+
 def _until(text: str, suspension: Suspension) -> str:
     if suspension.ends_on is None:
         return text
     return f"{text} (until {format_date(suspension.ends_on)})"
 
 
-def _categories_for(home: CareHome) -> list[Category]:
-    """The categories the home's provider is admitted to, else every category it could be."""
-    from dps_portal.framework.models import current_framework
-
-    admitted = list(
-        db.session.scalars(
-            select(Category)
-            .join(Admission, Admission.category_id == Category.id)
-            .where(Admission.provider_id == home.provider_id)
-            .order_by(Category.position)
-        )
-    )
-    if admitted:
-        return admitted
-    framework = current_framework()
-    return list(framework.categories) if framework else []
+def _categories_for_providers(provider_ids: set[int]) -> dict[int, list[Category]]:
+    """The categories each provider is admitted to, else every category of the current
+    framework (it could be admitted to any of them)."""
+    rows = db.session.execute(
+        select(Admission.provider_id, Category)
+        .join(Category, Admission.category_id == Category.id)
+        .where(Admission.provider_id.in_(provider_ids))
+        .order_by(Category.position, Category.id)
+    ).all()
+    admitted: dict[int, list[Category]] = defaultdict(list)
+    for provider_id, category in rows:
+        admitted[provider_id].append(category)
+    if len(admitted) < len(provider_ids):
+        framework = current_framework()
+        every = list(framework.categories) if framework else []
+        for provider_id in provider_ids - set(admitted):
+            admitted[provider_id] = every
+    return admitted

@@ -1,6 +1,15 @@
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+)
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -114,6 +123,8 @@ class Suspension(IdMixin, TimestampMixin, Base):
             "(state = 'lifted') = (lifted_at IS NOT NULL)",
             name="lifted_suspensions_have_a_lifting_time",
         ),
+        # The suspensions list sorts on it.
+        Index("ix_suspension_created_at", "created_at"),
     )
 
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider_organisation.id"), index=True)

@@ -6,7 +6,7 @@ from datetime import date
 
 from dps_portal.accounts.models import User
 from dps_portal.audit.actions import AuditAction
-from dps_portal.audit.operations import record_event
+from dps_portal.audit.operations import record_created, record_event
 from dps_portal.contracts.models import Suspension, SuspensionState
 from dps_portal.core import clock
 from dps_portal.core.clock import format_date
@@ -49,7 +49,7 @@ def suspend(
         started_at=clock.now(),
         started_by_id=by.id,
     )
-    _add(suspension, AuditAction.suspension_started, by=by)
+    record_created(suspension, AuditAction.suspension_started, by=by, after=_snapshot(suspension))
     _tell_provider_started(suspension)
     return suspension
 
@@ -71,7 +71,9 @@ def recommend_suspension(
         recommended_by_id=by.id,
         recommended_at=clock.now(),
     )
-    _add(suspension, AuditAction.suspension_recommended, by=by)
+    record_created(
+        suspension, AuditAction.suspension_recommended, by=by, after=_snapshot(suspension)
+    )
     tell_role(
         Role.contracts_officer,
         f"Suspension recommended: {_scope_name(suspension)}",
@@ -158,12 +160,6 @@ def lift_suspension(suspension: Suspension, *, reason: str, by: User) -> Suspens
     return suspension
 
 
-def _add(suspension: Suspension, event: AuditAction, *, by: User) -> None:
-    db.session.add(suspension)
-    db.session.flush()
-    record_event(event, actor=by, subject=suspension, after=_snapshot(suspension))
-
-
 def _decide(
     suspension: Suspension, new: SuspensionState, event: AuditAction, *, by: User, **changes
 ) -> None:
@@ -173,7 +169,6 @@ def _decide(
     move(suspension, new)
     for name, value in changes.items():
         setattr(suspension, name, value)
-    db.session.flush()
     record_event(event, actor=by, subject=suspension, before=before, after=_snapshot(suspension))
 
 

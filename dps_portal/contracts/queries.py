@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, url_for
-from sqlalchemy import func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
-from dps_portal.contracts.eligibility import Barrier, Eligibility, eligibility
+from dps_portal.contracts.eligibility import Barrier, Eligibility, eligibility_of
 from dps_portal.contracts.models import Suspension, SuspensionState
 from dps_portal.core import clock
 from dps_portal.core.clock import format_date
@@ -83,6 +85,19 @@ def provider_advice(results: list[Eligibility]) -> list[Advice]:
 
 # The market's eligibility.
 
+PAGE_SIZE = 50
+
+
+class ListPagination(Pagination):
+    """A page of a list already in memory, for the pagination macro: the rows of an answer
+    that only Python can give (the contract gate's), counted from the list itself."""
+
+    def _query_items(self) -> list:
+        return self._query_args["rows"][self._query_offset : self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
+
 
 @dataclass(frozen=True)
 class EligibilityRow:
@@ -102,39 +117,84 @@ class EligibilityCounts:
         return self.pairs - self.eligible
 
 
+@dataclass(frozen=True)
+class MarketEligibility:
+    """A page of homes (each with its rows, one per category), the counts of every home and
+    category before the "not eligible only" filter, and those counts per category."""
+
+    page: Pagination
+    counts: EligibilityCounts
+    by_category: list[tuple[Category, EligibilityCounts]]
+
+    @property
+    def rows(self) -> list[EligibilityRow]:
+        return [row for home_rows in self.page.items for row in home_rows]
+
+
 def admitted_homes_and_categories(
     category_id: int | None = None,
 ) -> list[tuple[CareHome, Category]]:
-    """Every home admitted to a category, with that category."""
+    """Every home admitted to a category, with that category, its provider loaded."""
     pairs = admitted_pairs().subquery()
     query = (
         select(CareHome, Category)
         .join(pairs, pairs.c.care_home_id == CareHome.id)
         .join(Category, Category.id == pairs.c.category_id)
         .join(ProviderOrganisation, ProviderOrganisation.id == CareHome.provider_id)
-        .order_by(ProviderOrganisation.legal_name, CareHome.name, CareHome.id, Category.position)
+        .options(contains_eager(CareHome.provider))
+        .order_by(
+            ProviderOrganisation.legal_name,
+            ProviderOrganisation.id,
+            CareHome.name,
+            CareHome.id,
+            Category.position,
+            Category.id,
+        )
     )
     if category_id is not None:
         query = query.where(Category.id == category_id)
     return [(home, category) for home, category in db.session.execute(query)]
 
 
-def market_eligibility(
-    category_id: int | None = None, *, not_eligible_only: bool = False, today: date | None = None
-) -> tuple[list[EligibilityRow], EligibilityCounts]:
-    """Each admitted home and category with its eligibility, and the counts before the
-    "not eligible only" filter. One call of the gate per pair: fine for a county's market."""
-    today = today or clock.today_uk()
-    rows = [
-        EligibilityRow(home.provider, home, category, eligibility(home, category, today))
-        for home, category in admitted_homes_and_categories(category_id)
-    ]
-    counts = EligibilityCounts(
+def _counts(rows: list[EligibilityRow]) -> EligibilityCounts:
+    return EligibilityCounts(
         pairs=len(rows), eligible=sum(1 for row in rows if row.result.is_eligible)
     )
+
+
+def market_eligibility(
+    category_id: int | None = None,
+    *,
+    not_eligible_only: bool = False,
+    today: date | None = None,
+    per_page: int = PAGE_SIZE,
+) -> MarketEligibility:
+    """Each admitted home and category with its eligibility, paginated by home (the page
+    comes from the request's ?page=), and the counts before the "not eligible only" filter.
+    The gate is asked once for the whole set, in a fixed number of queries."""
+    pairs = admitted_homes_and_categories(category_id)
+    answers = eligibility_of(pairs, today)
+    rows = [
+        EligibilityRow(home.provider, home, category, result)
+        for (home, category), result in zip(pairs, answers, strict=True)
+    ]
+    per_category: dict[int, list[EligibilityRow]] = {}
+    chosen: dict[int, Category] = {}
+    for row in rows:
+        per_category.setdefault(row.category.id, []).append(row)
+        chosen[row.category.id] = row.category
+    by_category = [
+        (category, _counts(per_category[category.id]))
+        for category in sorted(chosen.values(), key=lambda each: (each.position, each.id))
+    ]
+    counts = _counts(rows)
     if not_eligible_only:
         rows = [row for row in rows if not row.result.is_eligible]
-    return rows, counts
+    homes: dict[int, list[EligibilityRow]] = {}
+    for row in rows:
+        homes.setdefault(row.home.id, []).append(row)
+    page = ListPagination(per_page=per_page, error_out=False, rows=list(homes.values()))
+    return MarketEligibility(page=page, counts=counts, by_category=by_category)
 
 
 def categories() -> list[Category]:
@@ -171,23 +231,61 @@ def suspension_status(suspension: Suspension, today: date | None = None) -> Susp
 class SuspensionGroups:
     waiting: list[Suspension]
     in_force: list[Suspension]
+    # One page of those ended, lifted or declined (they only grow); `ended_page` pages them.
     ended: list[Suspension]
+    ended_page: Pagination
+
+
+def _suspensions() -> Select:
+    """Suspensions with what their lists show (the home and the provider) loaded."""
+    return select(Suspension).options(
+        selectinload(Suspension.provider), selectinload(Suspension.care_home)
+    )
+
+
+def waiting_and_in_force(
+    today: date | None = None, *, provider_id: int | None = None
+) -> tuple[list[Suspension], list[Suspension]]:
+    """Recommendations waiting for an officer and suspensions in force, oldest first: few at
+    any time, whatever the history."""
+    today = today or clock.today_uk()
+    oldest_first = (Suspension.created_at, Suspension.id)
+    waiting = _suspensions().where(Suspension.state == SuspensionState.recommended)
+    in_force = _suspensions().where(Suspension.is_in_force(today))
+    if provider_id is not None:
+        waiting = waiting.where(Suspension.provider_id == provider_id)
+        in_force = in_force.where(Suspension.provider_id == provider_id)
+    return (
+        list(db.session.scalars(waiting.order_by(*oldest_first))),
+        list(db.session.scalars(in_force.order_by(*oldest_first))),
+    )
 
 
 def suspension_groups(
-    today: date | None = None, *, provider_id: int | None = None
+    today: date | None = None,
+    *,
+    provider_id: int | None = None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
 ) -> SuspensionGroups:
-    """Recommendations waiting for an officer (oldest first), then those in force, then
-    those ended, lifted or declined (newest first)."""
+    """Recommendations waiting for an officer (oldest first), then those in force, then a
+    page of those ended, lifted or declined (newest first)."""
     today = today or clock.today_uk()
-    query = select(Suspension).order_by(Suspension.created_at, Suspension.id)
+    waiting, in_force = waiting_and_in_force(today, provider_id=provider_id)
+    ended = _suspensions().where(
+        Suspension.state != SuspensionState.recommended, ~Suspension.is_in_force(today)
+    )
     if provider_id is not None:
-        query = query.where(Suspension.provider_id == provider_id)
-    rows = list(db.session.scalars(query))
-    waiting = [s for s in rows if s.is_recommended]
-    in_force = [s for s in rows if s.is_in_force(today)]
-    ended = [s for s in reversed(rows) if s not in waiting and s not in in_force]
-    return SuspensionGroups(waiting=waiting, in_force=in_force, ended=ended)
+        ended = ended.where(Suspension.provider_id == provider_id)
+    ended_page = db.paginate(
+        ended.order_by(Suspension.created_at.desc(), Suspension.id.desc()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+    return SuspensionGroups(
+        waiting=waiting, in_force=in_force, ended=list(ended_page.items), ended_page=ended_page
+    )
 
 
 def recommendations_waiting() -> int:

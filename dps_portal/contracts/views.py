@@ -45,15 +45,22 @@ def list_eligibility():
     category_id = request.args.get("category", type=int)
     chosen = next((category for category in categories if category.id == category_id), None)
     not_eligible_only = bool(form.not_eligible_only.data)
-    rows, counts = queries.market_eligibility(
+    market = queries.market_eligibility(
         chosen.id if chosen else None, not_eligible_only=not_eligible_only
     )
+    filters = {}
+    if chosen:
+        filters["category"] = chosen.id
+    if not_eligible_only:
+        filters["not_eligible_only"] = "y"
     return render_template(
         "contracts/list_eligibility.html",
         form=form,
-        rows=rows,
-        counts=counts,
+        market=market,
+        rows=market.rows,
+        counts=market.counts,
         category=chosen,
+        filters=filters,
         not_eligible_only=not_eligible_only,
         is_filtered=bool(chosen or not_eligible_only),
     )
@@ -74,7 +81,7 @@ def _suspension_url(suspension: Suspension) -> str:
 def list_suspensions():
     return render_template(
         "contracts/list_suspensions.html",
-        groups=queries.suspension_groups(),
+        groups=queries.suspension_groups(page=request.args.get("page", 1, type=int)),
         status=queries.suspension_status,
     )
 

@@ -4,9 +4,9 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextInput
-from wtforms import Field, StringField
-from wtforms.validators import StopValidation
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextArea, GovTextInput
+from wtforms import Field, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
 from dps_portal.core.money import format_gbp
 
@@ -117,6 +117,24 @@ class UkDateField(Field):
     def pre_validate(self, form):
         if self.problem:
             raise StopValidation(self.problem)
+
+
+LONG_TEXT = 5000
+
+
+def text_area(
+    label: str, missing: str | None = None, description: str = "", *, limit: int = LONG_TEXT
+) -> TextAreaField:
+    """A long answer, required when `missing` (the message) is given."""
+    validators = [InputRequired(message=missing)] if missing else [Optional()]
+    validators.append(Length(max=limit, message=f"{label} must be {limit:,} characters or fewer"))
+    return TextAreaField(
+        label,
+        description=description,
+        widget=GovTextArea(),
+        filters=[strip],
+        validators=validators,
+    )
 
 
 def add_error(field, message: str) -> None:

@@ -105,7 +105,7 @@ class CqcImport(IdMixin, Base):
     summary: Mapped[Any] = mapped_column(JSON, nullable=True)
     error: Mapped[str] = mapped_column(Text, default="")
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     started_at: Mapped[datetime | None]
     # When the runner last saved progress: a running import silent for long was interrupted.
     progress_at: Mapped[datetime | None]

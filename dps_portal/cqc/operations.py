@@ -230,7 +230,6 @@ def _review(home: CareHome, *, note: str, by, cleared: bool, event: AuditAction,
     home.cqc_review_cleared_at = clock.now() if cleared else None
     home.cqc_review_cleared_by_id = by.id if cleared else None
     home.cqc_review_note = note
-    db.session.flush()
     record_event(
         event, actor=by, subject=home, before=before, after={**_review_state(home), **after}
     )

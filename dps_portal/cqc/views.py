@@ -20,10 +20,13 @@ SUSPEND_ENDPOINT = "contracts.suspend"
 
 @officers_only
 def list_imports():
+    page = db.paginate(queries.imports(), per_page=queries.PAGE_SIZE, error_out=False)
     return render_template(
         "cqc/list_imports.html",
-        imports=queries.recent_imports(),
-        homes_to_review=queries.homes_to_review(),
+        imports=page.items,
+        page=page,
+        homes_to_review=queries.homes_to_review(queries.REVIEWS_ON_IMPORTS_PAGE),
+        reviews_waiting=queries.reviews_waiting(),
     )
 
 
@@ -62,7 +65,8 @@ def import_progress(cqc_import_id: int):
 
 @officers_only
 def list_reviews():
-    return render_template("cqc/list_reviews.html", homes=queries.homes_to_review())
+    page = db.paginate(queries.homes_to_review_query(), per_page=queries.PAGE_SIZE, error_out=False)
+    return render_template("cqc/list_reviews.html", homes=page.items, page=page)
 
 
 @officers_only

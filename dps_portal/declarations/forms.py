@@ -11,9 +11,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from dps_portal.core.forms import strip
+from dps_portal.core.forms import LONG_TEXT, strip, text_area
 from dps_portal.onboarding.questions import Question
-from dps_portal.onboarding.review.forms import LONG_TEXT, text_area
 
 
 class DeclarationRequestForm(FlaskForm):

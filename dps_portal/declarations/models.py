@@ -19,7 +19,7 @@ class DeclarationRequest(IdMixin, Base):
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider_organisation.id"), index=True)
     message: Mapped[str] = mapped_column(Text, default="")
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    requested_at: Mapped[datetime] = mapped_column(default=clock.now)
+    requested_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     due_on: Mapped[date]
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -11,7 +11,6 @@ from dps_portal.core.states import lock
 from dps_portal.core.workingdays import add_working_days
 from dps_portal.declarations import queries
 from dps_portal.declarations.models import DeclarationRequest
-from dps_portal.extensions import db
 from dps_portal.framework.models import Framework
 from dps_portal.notifications.emails import portal_path
 from dps_portal.notifications.operations import tell_organisation, tell_role
@@ -79,7 +78,6 @@ def confirm_declaration(
     declaration.answers = dict(answers)
     declaration.confirmed_at = clock.now()
     declaration.confirmed_by_id = by.id
-    db.session.flush()
     record_event(
         AuditAction.declaration_confirmed,
         actor=by,

@@ -65,6 +65,7 @@ def store_pdf(
     kind: str,
     provider_id: int | None = None,
     by=None,
+    description: str = "",
     **context,
 ) -> StoredDocument:
     """Render a document and keep it in the store with its SHA-256; audited as rendered."""
@@ -74,6 +75,7 @@ def store_pdf(
         kind=kind,
         provider_id=provider_id,
         by=by,
+        description=description,
     )
     record_event(
         AuditAction.document_rendered,

@@ -1,6 +1,7 @@
 from datetime import date
 from decimal import Decimal
 
+from flask import has_request_context, request
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -86,8 +87,17 @@ class CareSetting(_FrameworkList, IdMixin, Base):
 
 
 def current_framework() -> Framework | None:
-    """The framework the portal runs: the one whose dates include today, else the newest."""
-    return db.session.scalars(select(Framework).order_by(Framework.starts_on.desc())).first()
+    """The framework the portal runs: the one whose dates include today, else the newest.
+    Asked once a request (the page and its header both want it), then kept for the request."""
+    if has_request_context() and _REQUEST_KEY in request.environ:
+        return request.environ[_REQUEST_KEY]
+    framework = db.session.scalars(select(Framework).order_by(Framework.starts_on.desc())).first()
+    if has_request_context():
+        request.environ[_REQUEST_KEY] = framework
+    return framework
+
+
+_REQUEST_KEY = "dps_portal.current_framework"
 
 
 def current_buyer_name() -> str | None:

@@ -1,12 +1,15 @@
-from dataclasses import dataclass
+"""The home pages' counts: each an aggregate query, never a list built to be counted."""
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, func, select
 
 from dps_portal.accounts.models import User
-from dps_portal.audit.models import AuditEvent
+from dps_portal.audit.models import AuditChainHead
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
-from dps_portal.notifications.models import OutboxEmail
+from dps_portal.notifications.models import OutboxEmail, OutboxState
 from dps_portal.providers.models import CareHome, ProviderOrganisation
 
 
@@ -19,11 +22,15 @@ class MarketSummary:
 
 
 def market_summary() -> MarketSummary:
+    """The framework's name (read once a request) and the market's size in one statement."""
     framework = current_framework()
-    homes, beds = db.session.execute(
-        select(func.count(CareHome.id), func.coalesce(func.sum(CareHome.registered_beds), 0))
+    homes, beds, providers = db.session.execute(
+        select(
+            select(func.count(CareHome.id)).scalar_subquery(),
+            select(func.coalesce(func.sum(CareHome.registered_beds), 0)).scalar_subquery(),
+            select(func.count(ProviderOrganisation.id)).scalar_subquery(),
+        )
     ).one()
-    providers = db.session.scalar(select(func.count(ProviderOrganisation.id)))
     return MarketSummary(
         framework_name=framework.name if framework else "No framework set up",
         providers=providers,
@@ -41,16 +48,43 @@ class AdminSummary:
 
 
 def admin_summary() -> AdminSummary:
-    from dps_portal.notifications.models import OutboxState
-
+    """The administrators' counts in one statement. The audit trail's length is its chain
+    head's sequence number (one row), not a count of every event."""
+    users, active_users, audit_events, emails_waiting = db.session.execute(
+        select(
+            select(func.count(User.id)).scalar_subquery(),
+            select(func.count(User.id)).where(User.is_active).scalar_subquery(),
+            select(func.coalesce(func.max(AuditChainHead.sequence), 0)).scalar_subquery(),
+            select(func.count(OutboxEmail.id))
+            .where(OutboxEmail.state == OutboxState.queued)
+            .scalar_subquery(),
+        )
+    ).one()
     return AdminSummary(
-        users=db.session.scalar(select(func.count(User.id))),
-        active_users=db.session.scalar(select(func.count(User.id)).where(User.is_active)),
-        audit_events=db.session.scalar(select(func.count(AuditEvent.id))),
-        emails_waiting=db.session.scalar(
-            select(func.count(OutboxEmail.id)).where(OutboxEmail.state == OutboxState.queued)
-        ),
+        users=users,
+        active_users=active_users,
+        audit_events=audit_events,
+        emails_waiting=emails_waiting,
     )
+
+
+@dataclass(frozen=True)
+class ApplicationCounts:
+    awaiting_decision: int
+    overdue: int
+
+
+def application_counts(today: date) -> ApplicationCounts:
+    """Applications waiting for a decision, and those of them past their decision date."""
+    from dps_portal.onboarding.models import Application
+
+    overdue = case((Application.decision_due_on < today, 1), else_=0)
+    awaiting, late = db.session.execute(
+        select(func.count(Application.id), func.coalesce(func.sum(overdue), 0)).where(
+            Application.is_awaiting_decision
+        )
+    ).one()
+    return ApplicationCounts(awaiting_decision=awaiting, overdue=int(late))
 
 
 def quality_actions_to_answer(provider_id: int) -> int:

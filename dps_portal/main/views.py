@@ -60,6 +60,7 @@ def officer_home():
     return render_template(
         "main/officer_home.html",
         summary=queries.market_summary(),
+        applications=queries.application_counts(clock.today_uk()),
         suspension_recommendations=queries.suspension_recommendations_waiting(),
         cqc_reviews=cqc_reviews_waiting(),
     )

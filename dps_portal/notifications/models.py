@@ -46,7 +46,7 @@ class OutboxEmail(IdMixin, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     sent_at: Mapped[datetime | None]
     # Stops the same email being queued twice by a job that runs twice.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -111,14 +111,14 @@ class Application(IdMixin, TimestampMixin, Base):
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # The UK date the council received it, and the decision due 10 working days later.
-    received_on: Mapped[date | None]
+    received_on: Mapped[date | None] = mapped_column(index=True)
     due_on: Mapped[date | None] = mapped_column(index=True)
-    extended_due_on: Mapped[date | None]
+    extended_due_on: Mapped[date | None] = mapped_column(index=True)
     extension_reason: Mapped[str | None] = mapped_column(Text)
     extended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     extended_at: Mapped[datetime | None]
-    decided_at: Mapped[datetime | None]
-    withdrawn_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None] = mapped_column(index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(index=True)
     withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
     # A "yes" to a mandatory exclusion ground blocks admission unless an officer records
     # the provider's self-cleaning evidence here.

@@ -314,7 +314,6 @@ def save_rates(
     before = {_rate_key(key): _money_text(entries[key].proposed_weekly_rate) for key in rates}
     for key, rate in rates.items():
         entries[key].proposed_weekly_rate = None if rate is None else to_money(rate)
-    db.session.flush()
     record_event(
         AuditAction.application_rates_saved,
         actor=by,

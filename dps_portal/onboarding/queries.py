@@ -7,6 +7,7 @@ from typing import Any
 from flask import has_request_context, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from dps_portal.core import clock
 from dps_portal.core.money import format_gbp
@@ -29,7 +30,7 @@ from dps_portal.onboarding.checks import (
     section_problems,
     section_tasks,
 )
-from dps_portal.onboarding.models import Answer, Application
+from dps_portal.onboarding.models import Answer, Application, ApplicationCategory
 from dps_portal.onboarding.questions import Question
 from dps_portal.providers.queries import own_row_or_404, own_rows
 
@@ -62,11 +63,15 @@ class SectionSummary:
 # The provider's applications.
 
 
-def own_applications() -> list[Application]:
-    return list(
-        db.session.scalars(
-            own_rows(Application).order_by(Application.created_at.desc(), Application.id.desc())
-        )
+def own_applications(per_page: int = 50):
+    """One page (`?page=`) of the signed-in provider's applications, newest first, with
+    their categories."""
+    return db.paginate(
+        own_rows(Application)
+        .options(selectinload(Application.categories).selectinload(ApplicationCategory.category))
+        .order_by(Application.created_at.desc(), Application.id.desc()),
+        per_page=per_page,
+        error_out=False,
     )
 
 

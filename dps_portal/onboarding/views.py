@@ -44,11 +44,12 @@ EVIDENCE_KIND = "application_evidence"
 
 @role_required(Role.provider)
 def list_applications():
-    applications = queries.own_applications()
+    page = queries.own_applications()
     framework = current_framework()
     return render_template(
         "onboarding/list_applications.html",
-        applications=applications,
+        applications=page.items,
+        page=page,
         open_application=queries.open_application(current_user.provider_id),
         decision_days=framework.decision_working_days if framework else 10,
         start_form=StartApplicationForm(),

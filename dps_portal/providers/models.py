@@ -27,7 +27,7 @@ class ProviderOrganisation(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "provider_organisation"
 
-    legal_name: Mapped[str] = mapped_column(String(200))
+    legal_name: Mapped[str] = mapped_column(String(200), index=True)
     trading_name: Mapped[str] = mapped_column(String(200), default="")
     companies_house_number: Mapped[str | None] = mapped_column(String(8), unique=True)
     cqc_provider_id: Mapped[str | None] = mapped_column(String(20), unique=True)
@@ -88,7 +88,7 @@ class CareHome(IdMixin, TimestampMixin, Base):
     # False once the CQC shows the location deregistered: such a home cannot take placements.
     is_cqc_registered: Mapped[bool] = mapped_column(default=True)
     # Set when a CQC import shows the home rated Inadequate: ineligible until an officer reviews.
-    cqc_review_required_since: Mapped[datetime | None]
+    cqc_review_required_since: Mapped[datetime | None] = mapped_column(index=True)
     # An officer's review of an Inadequate rating that let the home take placements again
     # (a newer Inadequate rating clears it).
     cqc_review_cleared_at: Mapped[datetime | None]

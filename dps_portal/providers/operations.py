@@ -122,7 +122,6 @@ def update_organisation(provider: ProviderOrganisation, *, by: User, **changes) 
             )
     before, after = _apply(provider, changes, ORGANISATION_FIELDS)
     if after:
-        db.session.flush()
         record_event(
             AuditAction.provider_updated, actor=by, subject=provider, before=before, after=after
         )
@@ -180,7 +179,6 @@ def update_home(home: CareHome, *, by: User, **details) -> dict:
         ensure_location_id_free(details["cqc_location_id"], provider_id=home.provider_id, home=home)
     before, after = _apply(home, details, HOME_FIELDS)
     if after:
-        db.session.flush()
         record_event(AuditAction.home_updated, actor=by, subject=home, before=before, after=after)
     return after
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
@@ -40,14 +41,33 @@ def own_organisation() -> ProviderOrganisation:
 
 
 def own_homes() -> list[CareHome]:
-    return db.session.scalars(own_rows(CareHome).order_by(CareHome.name)).all()
+    return db.session.scalars(own_homes_query()).all()
+
+
+def own_homes_query() -> Select:
+    """The organisation's homes by name, with what the homes table shows loaded."""
+    return (
+        own_rows(CareHome)
+        .options(selectinload(CareHome.district), selectinload(CareHome.setting))
+        .order_by(CareHome.name, CareHome.id)
+    )
+
+
+def homes_of(provider: ProviderOrganisation) -> list[CareHome]:
+    """A provider's homes by name, with what the homes table shows loaded."""
+    return db.session.scalars(
+        select(CareHome)
+        .where(CareHome.provider_id == provider.id)
+        .options(selectinload(CareHome.district), selectinload(CareHome.setting))
+        .order_by(CareHome.name, CareHome.id)
+    ).all()
 
 
 def users_of(provider: ProviderOrganisation) -> list:
     from dps_portal.accounts.models import User
 
     return db.session.scalars(
-        select(User).where(User.provider_id == provider.id).order_by(User.full_name)
+        select(User).where(User.provider_id == provider.id).order_by(User.full_name, User.id)
     ).all()
 
 
@@ -169,16 +189,14 @@ class ProviderRow:
     beds: int
 
 
-def providers_with_capacity(name: str = "") -> list[ProviderRow]:
-    """Every organisation with its number of homes and registered beds, optionally only those
-    whose legal or trading name contains `name`."""
-    homes = func.count(CareHome.id)
-    beds = func.coalesce(func.sum(CareHome.registered_beds), 0)
-    query = (
-        select(ProviderOrganisation, homes, beds)
-        .outerjoin(CareHome, CareHome.provider_id == ProviderOrganisation.id)
-        .group_by(ProviderOrganisation.id)
-        .order_by(func.lower(ProviderOrganisation.legal_name), ProviderOrganisation.id)
+PAGE_SIZE = 50
+
+
+def providers_named(name: str = "") -> Select:
+    """Every organisation by name, optionally only those whose legal or trading name
+    contains `name`."""
+    query = select(ProviderOrganisation).order_by(
+        func.lower(ProviderOrganisation.legal_name), ProviderOrganisation.id
     )
     name = name.strip()
     if name:
@@ -189,9 +207,23 @@ def providers_with_capacity(name: str = "") -> list[ProviderRow]:
                 func.lower(ProviderOrganisation.trading_name).like(pattern, escape="\\"),
             )
         )
-    return [
-        ProviderRow(provider, count, total) for provider, count, total in db.session.execute(query)
-    ]
+    return query
+
+
+def with_capacity(providers: list[ProviderOrganisation]) -> list[ProviderRow]:
+    """Each organisation with its number of homes and registered beds: one aggregate query
+    for the page's organisations."""
+    homes = func.count(CareHome.id)
+    beds = func.coalesce(func.sum(CareHome.registered_beds), 0)
+    totals = {
+        provider_id: (count, total)
+        for provider_id, count, total in db.session.execute(
+            select(CareHome.provider_id, homes, beds)
+            .where(CareHome.provider_id.in_([provider.id for provider in providers]))
+            .group_by(CareHome.provider_id)
+        )
+    }
+    return [ProviderRow(provider, *totals.get(provider.id, (0, 0))) for provider in providers]
 
 
 def _escape_like(text: str) -> str:

@@ -4,8 +4,8 @@ from contextlib import contextmanager
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dps_portal.contracts.eligibility import home_eligibility
-from dps_portal.contracts.queries import provider_advice, suspension_groups, suspension_status
+from dps_portal.contracts.eligibility import home_eligibility, homes_eligibility
+from dps_portal.contracts.queries import provider_advice, suspension_status, waiting_and_in_force
 from dps_portal.core.access import role_required, staff_only
 from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_shown_on
@@ -108,7 +108,8 @@ def _home_values(home: CareHome) -> dict:
 
 @role_required(Role.provider)
 def list_homes():
-    return render_template("providers/homes.html", homes=queries.own_homes())
+    page = db.paginate(queries.own_homes_query(), per_page=queries.PAGE_SIZE, error_out=False)
+    return render_template("providers/homes.html", homes=page.items, page=page)
 
 
 @role_required(Role.provider)
@@ -175,10 +176,12 @@ def edit_home(home_id: int):
 def list_providers():
     form = ProviderFilterForm(request.args)
     name = (form.name.data or "") if form.validate() else ""
+    page = db.paginate(queries.providers_named(name), per_page=queries.PAGE_SIZE, error_out=False)
     return render_template(
         "providers/providers.html",
         form=form,
-        rows=queries.providers_with_capacity(name),
+        rows=queries.with_capacity(page.items),
+        page=page,
         name=name,
     )
 
@@ -186,11 +189,14 @@ def list_providers():
 @staff_only
 def show_provider(provider_id: int):
     provider = db.get_or_404(ProviderOrganisation, provider_id)
+    homes = queries.homes_of(provider)
+    waiting, in_force = waiting_and_in_force(provider_id=provider.id)
     return render_template(
         "providers/provider.html",
         provider=provider,
+        homes=homes,
         users=queries.users_of(provider),
-        eligibility={home.id: home_eligibility(home) for home in provider.homes},
-        suspensions=suspension_groups(provider_id=provider.id),
+        eligibility=homes_eligibility(homes),
+        waiting_and_in_force=waiting + in_force,
         suspension_status=suspension_status,
     )

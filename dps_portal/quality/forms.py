@@ -7,13 +7,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
-    GovTextArea,
 )
-from wtforms import RadioField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms import RadioField, SelectField, SubmitField
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from dps_portal.core import clock
-from dps_portal.core.forms import UkDateField, strip
+from dps_portal.core.forms import UkDateField, text_area
 from dps_portal.quality.models import ActionPriority, SectionRating, VisitOutcome, VisitType
 from dps_portal.quality.operations import FINDINGS_MAX_LENGTH
 
@@ -30,15 +29,7 @@ def _coerce_int(value):
 
 
 def _text(label: str, missing: str | None, limit: int = TEXT_MAX_LENGTH, description: str = ""):
-    validators = [InputRequired(message=missing)] if missing else [Optional()]
-    validators.append(Length(max=limit, message=f"{label} must be {limit:,} characters or fewer"))
-    return TextAreaField(
-        label,
-        description=description,
-        widget=GovTextArea(),
-        filters=[strip],
-        validators=validators,
-    )
+    return text_area(label, missing, description, limit=limit)
 
 
 def _date_required(message: str):

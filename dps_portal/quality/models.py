@@ -144,10 +144,10 @@ class Visit(IdMixin, TimestampMixin, Base):
     template_id: Mapped[int | None] = mapped_column(ForeignKey("visit_template.id"))
     # The visit whose outcome made this follow-up necessary.
     follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("quality_visit.id"))
-    visited_on: Mapped[date | None]
+    visited_on: Mapped[date | None] = mapped_column(index=True)
     outcome: Mapped[VisitOutcome | None] = mapped_column(enum_type(VisitOutcome))
     summary: Mapped[str] = mapped_column(Text, default="")
-    finalised_at: Mapped[datetime | None]
+    finalised_at: Mapped[datetime | None] = mapped_column(index=True)
     finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     report_document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
     cancelled_at: Mapped[datetime | None]
@@ -338,7 +338,7 @@ class VisitAction(IdMixin, TimestampMixin, Base):
         enum_type(ActionState), default=ActionState.open, index=True
     )
     verification_note: Mapped[str] = mapped_column(Text, default="")
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     visit: Mapped[Visit] = relationship(back_populates="actions")
@@ -438,7 +438,7 @@ class QualityReturn(IdMixin, TimestampMixin, Base):
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider_organisation.id"), index=True)
     care_home_id: Mapped[int] = mapped_column(ForeignKey("care_home.id"), index=True)
     form_id: Mapped[int] = mapped_column(ForeignKey("return_form.id"))
-    period_start: Mapped[date]
+    period_start: Mapped[date] = mapped_column(index=True)
     period_end: Mapped[date]
     due_on: Mapped[date] = mapped_column(index=True)
     state: Mapped[ReturnState] = mapped_column(
@@ -446,9 +446,9 @@ class QualityReturn(IdMixin, TimestampMixin, Base):
     )
     # Question key -> answer; saved as a draft before submission.
     answers: Mapped[Any] = mapped_column(JSON, nullable=True)
-    submitted_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    reviewed_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None] = mapped_column(index=True)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     review_note: Mapped[str] = mapped_column(Text, default="")
 

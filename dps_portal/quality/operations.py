@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 
 from dps_portal.accounts.models import User
 from dps_portal.audit.actions import AuditAction
-from dps_portal.audit.operations import record_event
+from dps_portal.audit.operations import fields_of, record_created, record_event
 from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.states import move
@@ -134,22 +134,18 @@ def schedule_visit(
         scheduled_by_id=by.id,
         follow_up_of_id=follow_up_of.id if follow_up_of else None,
     )
-    db.session.add(visit)
     _add_sections(visit, template, categories)
-    record_event(
-        AuditAction.visit_scheduled,
-        actor=by,
-        subject=visit,
-        after={
-            "home_id": home.id,
-            "visit_type": visit_type.name,
-            "monitor_id": monitor.id,
-            "planned_on": planned_on,
-            "is_announced": is_announced,
-            "follow_up_of_id": visit.follow_up_of_id,
-            "template_version": template.version,
-        },
+    after = fields_of(
+        visit,
+        "monitor_id",
+        "planned_on",
+        "is_announced",
+        "follow_up_of_id",
+        home_id=home.id,
+        visit_type=visit_type.name,
+        template_version=template.version,
     )
+    record_created(visit, AuditAction.visit_scheduled, by=by, after=after)
     when = clock.format_date(planned_on)
     _tell_monitor(
         visit,
@@ -301,7 +297,6 @@ def save_section(
     section.findings = findings
     section.updated_at = clock.now()
     section.updated_by_id = by.id
-    db.session.flush()
     record_event(
         AuditAction.visit_section_saved,
         actor=by,

@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from dps_portal.accounts.models import User
 from dps_portal.accounts.queries import active_users_with_role
-from dps_portal.contracts.eligibility import has_passed_initial_visit
+from dps_portal.contracts.eligibility import passed_gate_visit_home_ids
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
 from dps_portal.onboarding.admissions import admitted_categories, admitted_home_ids
@@ -79,7 +79,7 @@ def follow_up_of(visit: Visit) -> Visit | None:
     ).first()
 
 
-# The due list.
+# The due list, asked of the database for every admitted home at once.
 
 
 @dataclass(frozen=True)
@@ -104,77 +104,171 @@ class DueRow:
         }.get(self.status, "govuk-tag--grey")
 
 
-def due_row(home: CareHome, today: date) -> DueRow:
-    last = last_finalised_visit(home)
-    open_visits = open_visits_of(home)
-    open_visit = open_visits[0] if open_visits else None
-    if not has_passed_initial_visit(home) or last is None:
-        return DueRow(home, None, INITIAL_NEEDED, last, open_visit)
-    if last.is_next_visit_overdue(today):
-        status = OVERDUE
-    elif last.is_next_visit_due_soon(today):
-        status = DUE_SOON
-    else:
-        status = NOT_DUE
-    return DueRow(home, last.next_visit_due_on, status, last, open_visit)
+# The due list's filters: key -> status.
+DUE_FILTERS = {
+    "initial": INITIAL_NEEDED,
+    "overdue": OVERDUE,
+    "due_soon": DUE_SOON,
+    "not_due": NOT_DUE,
+}
 
 
-def visits_due(today: date) -> list[DueRow]:
-    """Every admitted home with its next visit: first those waiting for an initial visit, then
-    by due date (overdue first)."""
-    rows = [due_row(home, today) for home in admitted_homes()]
-    return sorted(
-        rows,
-        key=lambda row: (row.due_on is not None, row.due_on or today, row.home.name, row.home.id),
+def _first_per_home(where, *order) -> Select:
+    """SELECT the id of each home's first visit matching `where`, in `order`."""
+    ranked = (
+        select(
+            Visit.id.label("visit_id"),
+            func.row_number().over(partition_by=Visit.care_home_id, order_by=order).label("rank"),
+        )
+        .where(where)
+        .subquery()
     )
+    return select(ranked.c.visit_id).where(ranked.c.rank == 1)
+
+
+@dataclass(frozen=True)
+class _DueColumns:
+    """The due list as SQL: each admitted home with its last finalised visit, its first open
+    visit, the next visit's due date and the status."""
+
+    last: Any
+    open: Any
+    due_on: Any
+    status: Any
+
+    @classmethod
+    def make(cls, today: date) -> "_DueColumns":
+        last = aliased(Visit, name="last_visit")
+        open_visit = aliased(Visit, name="open_visit")
+        waiting = or_(last.id.is_(None), CareHome.id.not_in(passed_gate_visit_home_ids()))
+        due_on = case((waiting, None), else_=last.next_visit_due_on)
+        status = case(
+            (waiting, INITIAL_NEEDED),
+            (last.is_next_visit_overdue(today), OVERDUE),
+            (last.is_next_visit_due_soon(today), DUE_SOON),
+            else_=NOT_DUE,
+        )
+        return cls(last, open_visit, due_on, status)
+
+    def joined(self, query: Select) -> Select:
+        """`query` (from CareHome) kept to admitted homes, with both visits joined."""
+        last_ids = _first_per_home(
+            Visit.state == VisitState.finalised,
+            Visit.visited_on.desc(),
+            Visit.finalised_at.desc(),
+            Visit.id.desc(),
+        )
+        open_ids = _first_per_home(Visit.is_open, Visit.planned_on, Visit.id)
+        return (
+            query.select_from(CareHome)
+            .outerjoin(
+                self.last, and_(self.last.care_home_id == CareHome.id, self.last.id.in_(last_ids))
+            )
+            .outerjoin(
+                self.open, and_(self.open.care_home_id == CareHome.id, self.open.id.in_(open_ids))
+            )
+            .where(CareHome.id.in_(admitted_home_ids()))
+        )
+
+    @property
+    def order(self) -> tuple:
+        """Those waiting for an initial visit first, then by due date (overdue first)."""
+        return (case((self.due_on.is_(None), 0), else_=1), self.due_on, CareHome.name, CareHome.id)
+
+    def rows(self) -> Select:
+        return self.joined(select(CareHome, self.last, self.open, self.due_on, self.status))
+
+
+def _due_rows(columns: _DueColumns, query: Select) -> list[DueRow]:
+    loaded = query.options(joinedload(CareHome.provider), joinedload(columns.open.monitor))
+    return [
+        DueRow(home, due_on, status, last, open_visit)
+        for home, last, open_visit, due_on, status in db.session.execute(loaded).all()
+    ]
+
+
+def visits_due(today: date, status: str | None = None) -> list[DueRow]:
+    """Every admitted home with its next visit (of one status when given): first those
+    waiting for an initial visit, then by due date (overdue first)."""
+    columns = _DueColumns.make(today)
+    query = columns.rows()
+    if status is not None:
+        query = query.where(columns.status == status)
+    return _due_rows(columns, query.order_by(*columns.order))
+
+
+@dataclass(frozen=True)
+class DuePage:
+    page: Any  # the Flask-SQLAlchemy pagination, for the pagination macro
+    rows: list[DueRow]
+
+
+def visits_due_page(today: date, status: str | None = None, per_page: int = 50) -> DuePage:
+    """One page (`?page=`) of the due list, of one status when given: the page's homes are
+    chosen, then their rows read, in a fixed number of queries."""
+    columns = _DueColumns.make(today)
+    homes = columns.joined(select(CareHome.id))
+    if status is not None:
+        homes = homes.where(columns.status == status)
+    page = db.paginate(homes.order_by(*columns.order), per_page=per_page, error_out=False)
+    ids = list(page.items)
+    if not ids:
+        return DuePage(page, [])
+    rows = {
+        row.home.id: row for row in _due_rows(columns, columns.rows().where(CareHome.id.in_(ids)))
+    }
+    return DuePage(page, [rows[home_id] for home_id in ids if home_id in rows])
+
+
+def due_counts(today: date) -> dict[str, int]:
+    """{status: admitted homes with it}, every status of DUE_FILTERS, in one query."""
+    columns = _DueColumns.make(today)
+    counted = dict(
+        db.session.execute(
+            columns.joined(select(columns.status, func.count(CareHome.id))).group_by(columns.status)
+        ).all()
+    )
+    return {status: counted.get(status, 0) for status in DUE_FILTERS.values()}
 
 
 def overdue_and_unscheduled(today: date) -> list[DueRow]:
     """The admitted homes whose next visit is overdue and not yet scheduled (the due list's
     overdue rows without an open visit), asked of the database at once."""
-    ranked = (
-        select(
-            Visit.id,
-            func.row_number()
-            .over(
-                partition_by=Visit.care_home_id,
-                order_by=(Visit.visited_on.desc(), Visit.finalised_at.desc(), Visit.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(Visit.state == VisitState.finalised)
-        .subquery()
-    )
-    open_visit = aliased(Visit)
-    last_visits = db.session.scalars(
-        select(Visit)
-        .join(ranked, ranked.c.id == Visit.id)
-        .join(CareHome, CareHome.id == Visit.care_home_id)
-        .where(
-            ranked.c.rank == 1,
-            Visit.is_next_visit_overdue(today),
-            Visit.care_home_id.in_(admitted_home_ids()),
-            Visit.care_home_id.not_in(select(open_visit.care_home_id).where(open_visit.is_open)),
-        )
-        .order_by(Visit.next_visit_due_on, CareHome.name, CareHome.id)
-    )
-    return [
-        DueRow(last.care_home, last.next_visit_due_on, OVERDUE, last, None)
-        for last in last_visits
-        if has_passed_initial_visit(last.care_home)
-    ]
+    columns = _DueColumns.make(today)
+    query = columns.rows().where(columns.status == OVERDUE, columns.open.id.is_(None))
+    return _due_rows(columns, query.order_by(columns.due_on, CareHome.name, CareHome.id))
 
 
 # The visit lists.
 
 
-def open_visits(user: User, *, mine_only: bool = False) -> list[Visit]:
-    """Scheduled and in-progress visits: the user's own first, then by planned date."""
+def _list_loads() -> tuple:
+    """What a list of visits shows of each visit."""
+    return (
+        selectinload(Visit.care_home),
+        selectinload(Visit.provider),
+        selectinload(Visit.monitor),
+    )
+
+
+def _open_visits_query(user: User, *, mine_only: bool = False) -> Select:
     query = select(Visit).where(Visit.is_open)
     if mine_only:
         query = query.where(Visit.monitor_id == user.id)
     mine_first = case((Visit.monitor_id == user.id, 0), else_=1)
-    return list(db.session.scalars(query.order_by(mine_first, Visit.planned_on, Visit.id)))
+    return query.options(*_list_loads()).order_by(mine_first, Visit.planned_on, Visit.id)
+
+
+def open_visits(user: User, *, mine_only: bool = False) -> list[Visit]:
+    """Scheduled and in-progress visits: the user's own first, then by planned date."""
+    return list(db.session.scalars(_open_visits_query(user, mine_only=mine_only)))
+
+
+def open_visits_page(user: User, *, mine_only: bool = False, per_page: int = 50):
+    """One page (`?page=`) of the open visits."""
+    return db.paginate(
+        _open_visits_query(user, mine_only=mine_only), per_page=per_page, error_out=False
+    )
 
 
 def recently_finalised(limit: int = 20) -> list[Visit]:
@@ -182,6 +276,7 @@ def recently_finalised(limit: int = 20) -> list[Visit]:
         db.session.scalars(
             select(Visit)
             .where(Visit.state == VisitState.finalised)
+            .options(*_list_loads())
             .order_by(Visit.finalised_at.desc(), Visit.id.desc())
             .limit(limit)
         )
@@ -246,12 +341,20 @@ class MonitorCounts:
 
 
 def monitor_counts(user: User, today: date) -> MonitorCounts:
+    """The monitor's home page counts in two aggregate queries: the monitor's own open
+    visits this week and being recorded, and the admitted homes whose visit is overdue."""
     monday = today - timedelta(days=today.weekday())
-    mine = open_visits(user, mine_only=True)
+    this_week = Visit.planned_on.between(monday, monday + timedelta(days=6))
+    week, drafts = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((this_week, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Visit.state == VisitState.in_progress, 1), else_=0)), 0),
+        ).where(Visit.is_open, Visit.monitor_id == user.id)
+    ).one()
+    columns = _DueColumns.make(today)
+    overdue = db.session.scalar(
+        columns.joined(select(func.count(CareHome.id))).where(columns.status == OVERDUE)
+    )
     return MonitorCounts(
-        visits_this_week=sum(
-            1 for visit in mine if monday <= visit.planned_on <= monday + timedelta(days=6)
-        ),
-        overdue_visits=sum(1 for row in visits_due(today) if row.is_overdue),
-        drafts_in_progress=sum(1 for visit in mine if visit.is_in_progress),
+        visits_this_week=int(week), overdue_visits=overdue, drafts_in_progress=int(drafts)
     )

@@ -5,6 +5,7 @@ date gives a fresh reminder."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
@@ -28,6 +29,11 @@ def remind_visits_due(now: datetime | None = None) -> dict:
             Visit.state == VisitState.scheduled,
             Visit.planned_on >= today,
             Visit.planned_on <= today + timedelta(days=rules.REMIND_DAYS_AHEAD),
+        )
+        .options(
+            selectinload(Visit.monitor),
+            selectinload(Visit.care_home),
+            selectinload(Visit.provider),
         )
         .order_by(Visit.planned_on, Visit.id)
     )

@@ -159,9 +159,20 @@ def _monitor_choices() -> list[tuple]:
 @visit_staff
 def list_visits_due():
     today = clock.today_uk()
+    show = request.args.get("show", "")
+    status = queries.DUE_FILTERS.get(show)
+    if status is None:
+        show = ""
+    counts = queries.due_counts(today)
+    due = queries.visits_due_page(today, status)
     return render_template(
         "quality/list_visits_due.html",
-        rows=queries.visits_due(today),
+        rows=due.rows,
+        page=due.page,
+        show=show,
+        filters=queries.DUE_FILTERS,
+        counts=counts,
+        total=sum(counts.values()),
         next_visit_months=rules.NEXT_VISIT_MONTHS,
     )
 
@@ -169,9 +180,11 @@ def list_visits_due():
 @visit_staff
 def list_visits():
     mine_only = request.args.get("show") == "mine"
+    page = queries.open_visits_page(current_user, mine_only=mine_only)
     return render_template(
         "quality/list_visits.html",
-        open_visits=queries.open_visits(current_user, mine_only=mine_only),
+        open_visits=page.items,
+        page=page,
         finalised=queries.recently_finalised(),
         mine_only=mine_only,
     )

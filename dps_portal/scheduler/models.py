@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dps_portal.core import clock
@@ -22,8 +22,10 @@ class JobRun(IdMixin, Base):
     """One run of a scheduled job: when, how it ended, and what it counted."""
 
     __tablename__ = "job_run"
+    # Each job's runs newest first (its latest run, the page filtered by job).
+    __table_args__ = (Index("ix_job_run_job_id_started_at", "job_id", "started_at"),)
 
-    job_id: Mapped[str] = mapped_column(String(100), index=True)
+    job_id: Mapped[str] = mapped_column(String(100))
     started_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     finished_at: Mapped[datetime | None]
     outcome: Mapped[JobOutcome] = mapped_column(enum_type(JobOutcome))

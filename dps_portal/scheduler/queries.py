@@ -2,13 +2,13 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import column, inspect, select, table
+from sqlalchemy import Select, column, inspect, select, table, union_all
 
 from dps_portal.extensions import db
 from dps_portal.scheduler.models import JobRun
 from dps_portal.scheduler.runner import JOBSTORE_TABLE
 
-RECENT_RUNS = 50
+PAGE_SIZE = 50
 
 # The job store's table, read only for its next run times (APScheduler owns it).
 _jobstore = table(JOBSTORE_TABLE, column("id"), column("next_run_time"))
@@ -26,17 +26,28 @@ def next_run_times() -> dict[str, datetime]:
     }
 
 
-def latest_run(job_id: str) -> JobRun | None:
-    return db.session.scalars(
-        select(JobRun)
-        .where(JobRun.job_id == job_id)
-        .order_by(JobRun.started_at.desc(), JobRun.id.desc())
-        .limit(1)
-    ).first()
+def latest_runs(job_ids: list[str]) -> dict[str, JobRun]:
+    """Each job's latest run, in one statement: a newest-first LIMIT 1 per job (the index on
+    job_id and started_at answers each), joined by UNION ALL."""
+    if not job_ids:
+        return {}
+    newest = [
+        select(
+            select(JobRun.id)
+            .where(JobRun.job_id == job_id)
+            .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+            .limit(1)
+            .subquery()
+        )
+        for job_id in job_ids
+    ]
+    runs = db.session.scalars(select(JobRun).where(JobRun.id.in_(union_all(*newest))))
+    return {run.job_id: run for run in runs}
 
 
-def recent_runs(job_id: str | None = None) -> list[JobRun]:
+def runs(job_id: str | None = None) -> Select:
+    """Every run, newest first, of one job when given (a SELECT to paginate)."""
     query = select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
     if job_id is not None:
         query = query.where(JobRun.job_id == job_id)
-    return db.session.scalars(query.limit(RECENT_RUNS)).all()
+    return query

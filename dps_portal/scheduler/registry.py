@@ -19,6 +19,7 @@ TASK_MODULES = [
     "dps_portal.quality.returns.tasks",
     "dps_portal.providers.evidence.tasks",
     "dps_portal.cqc.tasks",
+    "dps_portal.framework.tasks",
 ]
 
 TRIGGERS = ("interval", "cron")

@@ -2,6 +2,7 @@ from flask import current_app, render_template, request
 
 from dps_portal.core.access import role_required
 from dps_portal.core.roles import Role
+from dps_portal.extensions import db
 from dps_portal.scheduler import queries
 from dps_portal.scheduler.registry import all_jobs
 
@@ -17,8 +18,8 @@ def list_job_runs():
         "scheduler/job_runs.html",
         jobs=jobs,
         next_run_times=queries.next_run_times(),
-        latest_runs={job.id: queries.latest_run(job.id) for job in jobs},
-        runs=queries.recent_runs(selected),
+        latest_runs=queries.latest_runs([job.id for job in jobs]),
+        page=db.paginate(queries.runs(selected), per_page=queries.PAGE_SIZE, error_out=False),
         selected=selected,
         scheduler_mode=current_app.config["SCHEDULER_MODE"],
     )

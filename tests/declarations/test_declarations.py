@@ -66,12 +66,16 @@ def test_an_officer_asks_an_admitted_provider_to_confirm(client, db, admitted, f
     ).one()
     assert event.after["due_on"] == "2026-03-17"
     notification = db.session.scalars(
-        select(Notification).where(Notification.user_id == provider_user.id)
+        select(Notification)
+        .where(Notification.user_id == provider_user.id)
+        .order_by(Notification.id)
     ).all()[-1]
     assert notification.link == f"/declarations/{declaration.id}"
     assert "17 March 2026" in notification.title
     email = db.session.scalars(
-        select(OutboxEmail).where(OutboxEmail.to_address == provider_user.email)
+        select(OutboxEmail)
+        .where(OutboxEmail.to_address == provider_user.email)
+        .order_by(OutboxEmail.id)
     ).all()[-1]
     assert "Annual check" in email.body_text
     assert f"/declarations/{declaration.id}" in email.body_text

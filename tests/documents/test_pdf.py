@@ -16,6 +16,14 @@ from dps_portal.documents import pdf
 from dps_portal.documents.storage import document_path
 from dps_portal.framework.models import Category
 from dps_portal.framework.summary import framework_summary
+from dps_portal.onboarding.models import (
+    Admission,
+    AdmittedHome,
+    Application,
+    ApplicationState,
+    QuestionSet,
+)
+from dps_portal.onboarding.questions import load_default_definition
 from tests.conftest import sign_in
 from tests.factories import make_home, make_provider, make_user
 
@@ -28,10 +36,41 @@ def busy_framework(db, framework):
     category = db.session.scalars(select(Category).where(Category.code == "LDA")).one()
     category.name = "Learning Disabilities, Autism Spectrum Condition"
     category.specialist_training = TRAINING
+    officer = make_user(Role.contracts_officer)
+    question_set = QuestionSet(
+        framework_id=framework.id,
+        version=1,
+        title="Questions",
+        definition=load_default_definition(),
+    )
+    db.session.add(question_set)
     for number in range(12):
         provider = make_provider(legal_name=f"Provider {number:02d} Ltd")
-        for home in range(6):
+        homes = [
             make_home(provider, name=f"Home {number:02d}-{home}", registered_beds=home + 4)
+            for home in range(6)
+        ]
+        # The summary lists the admitted homes (admitted here without an audited step, so
+        # the tests below see only the events they make).
+        application = Application(
+            reference=f"SUMMARY-{number}",
+            provider_id=provider.id,
+            framework_id=framework.id,
+            question_set=question_set,
+            state=ApplicationState.decided,
+            submitted_at=clock.now(),
+            decided_at=clock.now(),
+        )
+        db.session.add(application)
+        db.session.flush()
+        admission = Admission(
+            provider_id=provider.id,
+            category=category,
+            application_id=application.id,
+            admitted_by_id=officer.id,
+        )
+        db.session.add(admission)
+        db.session.add_all(AdmittedHome(admission=admission, care_home_id=h.id) for h in homes)
     db.session.commit()
     return framework
 

@@ -56,6 +56,7 @@ def test_every_feature_job_is_registered_once():
         "remind_returns",
         "remind_evidence_expiring",
         "run_queued_cqc_imports",
+        "produce_framework_summary",
     ]
     assert get_job("verify_audit_chain").schedule_text == "Every day at 2:30am (UK time)"
     assert get_job("deliver_outbox").schedule_text == "Every minute"

@@ -130,7 +130,6 @@ def accept_terms(
         agreement=queries.agreement(acceptance, clock.to_uk(now).date()),
     )
     acceptance.agreement_document_id = document.id
-    db.session.flush()
     record_event(
         AuditAction.terms_accepted,
         actor=by,

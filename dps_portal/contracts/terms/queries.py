@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, true
+from sqlalchemy.orm import contains_eager
 
 from dps_portal.contracts.eligibility import accepted_versions, current_terms, terms_standing
 from dps_portal.contracts.models import TermsAcceptance, TermsVersion
@@ -52,52 +53,136 @@ def upcoming_terms(framework_id: int, today: date) -> TermsVersion | None:
     ).first()
 
 
-def admitted_providers(framework_id: int) -> list[ProviderOrganisation]:
-    """The providers admitted to any category of the framework: the ones the terms bind."""
-    admitted = (
+def _admitted_provider_ids(framework_id: int) -> Select:
+    """SELECT the ids of the providers admitted to any category of the framework."""
+    return (
         select(Admission.provider_id)
         .join(Category, Category.id == Admission.category_id)
         .where(Category.framework_id == framework_id)
     )
-    return list(
-        db.session.scalars(
-            select(ProviderOrganisation)
-            .where(ProviderOrganisation.id.in_(admitted))
-            .order_by(ProviderOrganisation.legal_name, ProviderOrganisation.id)
-        )
+
+
+def admitted_providers_query(framework_id: int) -> Select:
+    """The providers admitted to any category of the framework, by name: the ones the terms
+    bind."""
+    return (
+        select(ProviderOrganisation)
+        .where(ProviderOrganisation.id.in_(_admitted_provider_ids(framework_id)))
+        .order_by(ProviderOrganisation.legal_name, ProviderOrganisation.id)
     )
 
 
-def acceptances_of_version(terms: TermsVersion) -> dict[int, TermsAcceptance]:
-    """The version's acceptances by provider id."""
-    return {
-        acceptance.provider_id: acceptance
-        for acceptance in db.session.scalars(
-            select(TermsAcceptance).where(TermsAcceptance.terms_version_id == terms.id)
-        )
-    }
+def admitted_providers(framework_id: int) -> list[ProviderOrganisation]:
+    return list(db.session.scalars(admitted_providers_query(framework_id)))
+
+
+PAGE_SIZE = 50
+# The officers' list names this many of each version's providers that have not accepted it.
+NOT_ACCEPTED_NAMED = 10
 
 
 @dataclass(frozen=True)
 class VersionRow:
     terms: TermsVersion
-    accepted: list[tuple[ProviderOrganisation, TermsAcceptance]]
+    accepted: int
+    admitted: int
+    # The first NOT_ACCEPTED_NAMED by name, of `not_accepted_count`.
     not_accepted: list[ProviderOrganisation]
 
-
-def version_row(terms: TermsVersion, providers: list[ProviderOrganisation]) -> VersionRow:
-    acceptances = acceptances_of_version(terms)
-    return VersionRow(
-        terms=terms,
-        accepted=[(p, acceptances[p.id]) for p in providers if p.id in acceptances],
-        not_accepted=[p for p in providers if p.id not in acceptances],
-    )
+    @property
+    def not_accepted_count(self) -> int:
+        return self.admitted - self.accepted
 
 
 def version_rows(framework: Framework) -> list[VersionRow]:
-    """Each version with the admitted providers that have accepted it and those that have not."""
-    providers = admitted_providers(framework.id)
-    return [version_row(terms, providers) for terms in versions(framework)]
+    """Each version with how many admitted providers have accepted it, and the first few of
+    those that have not: aggregates and one windowed query, whatever the number of
+    providers or versions."""
+    terms_versions = versions(framework)
+    admitted = _admitted_provider_ids(framework.id)
+    admitted_count = db.session.scalar(
+        select(func.count(ProviderOrganisation.id)).where(ProviderOrganisation.id.in_(admitted))
+    )
+    accepted = dict(
+        db.session.execute(
+            select(TermsAcceptance.terms_version_id, func.count(TermsAcceptance.id))
+            .join(TermsVersion, TermsVersion.id == TermsAcceptance.terms_version_id)
+            .where(
+                TermsVersion.framework_id == framework.id,
+                TermsAcceptance.provider_id.in_(admitted),
+            )
+            .group_by(TermsAcceptance.terms_version_id)
+        ).all()
+    )
+    accepted_here = (
+        select(TermsAcceptance.id)
+        .where(
+            TermsAcceptance.terms_version_id == TermsVersion.id,
+            TermsAcceptance.provider_id == ProviderOrganisation.id,
+        )
+        .exists()
+    )
+    ranked = (
+        select(
+            TermsVersion.id.label("terms_version_id"),
+            ProviderOrganisation.id.label("provider_id"),
+            func.row_number()
+            .over(
+                partition_by=TermsVersion.id,
+                order_by=(ProviderOrganisation.legal_name, ProviderOrganisation.id),
+            )
+            .label("position"),
+        )
+        .select_from(TermsVersion)
+        .join(ProviderOrganisation, true())
+        .where(
+            TermsVersion.framework_id == framework.id,
+            ProviderOrganisation.id.in_(admitted),
+            ~accepted_here,
+        )
+        .subquery()
+    )
+    not_accepted: dict[int, list[ProviderOrganisation]] = {}
+    for terms_version_id, provider in db.session.execute(
+        select(ranked.c.terms_version_id, ProviderOrganisation)
+        .join(ProviderOrganisation, ProviderOrganisation.id == ranked.c.provider_id)
+        .where(ranked.c.position <= NOT_ACCEPTED_NAMED)
+        .order_by(ranked.c.terms_version_id, ranked.c.position)
+    ):
+        not_accepted.setdefault(terms_version_id, []).append(provider)
+    return [
+        VersionRow(
+            terms=terms,
+            accepted=accepted.get(terms.id, 0),
+            admitted=admitted_count,
+            not_accepted=not_accepted.get(terms.id, []),
+        )
+        for terms in terms_versions
+    ]
+
+
+def acceptances_of_version(terms: TermsVersion) -> Select:
+    """The version's acceptances by admitted providers, by provider name, providers loaded."""
+    return (
+        select(TermsAcceptance)
+        .join(ProviderOrganisation, ProviderOrganisation.id == TermsAcceptance.provider_id)
+        .options(contains_eager(TermsAcceptance.provider))
+        .where(
+            TermsAcceptance.terms_version_id == terms.id,
+            TermsAcceptance.provider_id.in_(_admitted_provider_ids(terms.framework_id)),
+        )
+        .order_by(ProviderOrganisation.legal_name, ProviderOrganisation.id)
+    )
+
+
+def not_accepted_version(terms: TermsVersion) -> Select:
+    """The admitted providers that have not accepted the version, by name."""
+    accepted = select(TermsAcceptance.provider_id).where(
+        TermsAcceptance.terms_version_id == terms.id
+    )
+    return admitted_providers_query(terms.framework_id).where(
+        ProviderOrganisation.id.not_in(accepted)
+    )
 
 
 def acceptance_of(provider: ProviderOrganisation, terms: TermsVersion) -> TermsAcceptance | None:

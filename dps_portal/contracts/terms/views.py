@@ -15,6 +15,8 @@ from dps_portal.framework.models import Framework, current_framework
 from dps_portal.providers.queries import own_organisation, users_of
 
 officers_only = role_required(Role.contracts_officer)
+# ?providers=not-accepted pages through a version's providers that have not accepted it.
+NOT_ACCEPTED = "not-accepted"
 providers_only = role_required(Role.provider)
 
 
@@ -80,11 +82,28 @@ def publish_terms():
 @staff_only
 def show_version(terms_version_id: int):
     terms = _version_or_404(terms_version_id)
-    row = queries.version_row(terms, queries.admitted_providers(terms.framework_id))
+    # One list is paged through at a time; the other shows its first page and links to it.
+    showing_not_accepted = request.args.get("providers") == NOT_ACCEPTED
+    page = request.args.get("page", 1, type=int)
+    accepted = db.paginate(
+        queries.acceptances_of_version(terms),
+        page=1 if showing_not_accepted else page,
+        per_page=queries.PAGE_SIZE,
+        error_out=False,
+    )
+    not_accepted = db.paginate(
+        queries.not_accepted_version(terms),
+        page=page if showing_not_accepted else 1,
+        per_page=queries.PAGE_SIZE,
+        error_out=False,
+    )
     return render_template(
         "contracts/terms/show_version.html",
         terms=terms,
-        row=row,
+        accepted=accepted,
+        not_accepted=not_accepted,
+        showing_not_accepted=showing_not_accepted,
+        not_accepted_value=NOT_ACCEPTED,
         today=clock.today_uk(),
     )
 

@@ -3,30 +3,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovRadioInput,
     GovSubmitInput,
-    GovTextArea,
 )
-from wtforms import RadioField, SelectMultipleField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import RadioField, SelectMultipleField, SubmitField
+from wtforms.validators import InputRequired
 
-from dps_portal.core.forms import strip
+from dps_portal.core.forms import text_area
 from dps_portal.onboarding.models import ReviewOutcome
-
-LONG_TEXT = 5000
-
-
-def text_area(label: str, missing: str | None = None, description: str = "") -> TextAreaField:
-    """A long answer, required when `missing` (the message) is given."""
-    validators = [InputRequired(message=missing)] if missing else [Optional()]
-    validators.append(
-        Length(max=LONG_TEXT, message=f"{label} must be {LONG_TEXT} characters or fewer")
-    )
-    return TextAreaField(
-        label,
-        description=description,
-        widget=GovTextArea(),
-        filters=[strip],
-        validators=validators,
-    )
 
 
 class SectionReviewForm(FlaskForm):

@@ -112,7 +112,6 @@ def review_section(
     review.comment = comment.strip()
     review.reviewed_by_id = by.id
     review.reviewed_at = clock.now()
-    db.session.flush()
     record_event(
         AuditAction.application_section_reviewed,
         actor=by,
@@ -192,7 +191,6 @@ def extend_deadline(application: Application, *, reason: str, by: User) -> date:
     application.extension_reason = reason
     application.extended_by_id = by.id
     application.extended_at = clock.now()
-    db.session.flush()
     record_event(
         AuditAction.application_extended,
         actor=by,
@@ -222,7 +220,6 @@ def record_self_cleaning(application: Application, *, note: str, by: User) -> No
     application.self_cleaning_note = note
     application.self_cleaning_recorded_by_id = by.id
     application.self_cleaning_recorded_at = clock.now()
-    db.session.flush()
     record_event(
         AuditAction.application_self_cleaning_recorded,
         actor=by,
@@ -307,7 +304,6 @@ def decide_application(
             application_category.reasons = choice.reasons.strip()
         application_category.decided_by_id = by.id
         application_category.decided_at = now
-        db.session.flush()
         record_event(
             AuditAction.application_category_decided,
             actor=by,

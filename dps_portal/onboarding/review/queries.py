@@ -5,7 +5,8 @@ from datetime import date, datetime
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from dps_portal.core import clock
 from dps_portal.documents.models import StoredDocument
@@ -133,9 +134,17 @@ def _queue_filter(view: str):
     return (Application.state != ApplicationState.draft) & Application.received_on.is_not(None)
 
 
-def queue(view: str, today: date) -> list[QueueRow]:
-    """The applications of one view of the queue. Awaiting decision: the soonest due first."""
-    query = select(Application).where(_queue_filter(view))
+def queue(view: str, today: date, per_page: int = 50) -> tuple[Any, list[QueueRow]]:
+    """One page (`?page=`) of one view of the queue, and its rows. Awaiting decision: the
+    soonest due first."""
+    query = (
+        select(Application)
+        .where(_queue_filter(view))
+        .options(
+            selectinload(Application.provider),
+            selectinload(Application.categories).selectinload(ApplicationCategory.category),
+        )
+    )
     if view == "decided":
         query = query.order_by(Application.decided_at.desc(), Application.id.desc())
     elif view == "withdrawn":
@@ -144,17 +153,23 @@ def queue(view: str, today: date) -> list[QueueRow]:
         query = query.order_by(Application.received_on.desc(), Application.id.desc())
     else:
         query = query.order_by(Application.decision_due_on, Application.received_on, Application.id)
-    return [
-        QueueRow(application, decision_clock(application, today))
-        for application in db.session.scalars(query)
+    page = db.paginate(query, per_page=per_page, error_out=False)
+    return page, [
+        QueueRow(application, decision_clock(application, today)) for application in page.items
     ]
 
 
 def queue_counts() -> dict[str, int]:
-    return {
-        view: db.session.scalar(select(func.count(Application.id)).where(_queue_filter(view)))
-        for view in QUEUE_VIEWS
-    }
+    """{view: applications in it} for every view of the queue, in one aggregate query."""
+    row = db.session.execute(
+        select(
+            *(
+                func.coalesce(func.sum(case((_queue_filter(view), 1), else_=0)), 0).label(view)
+                for view in QUEUE_VIEWS
+            )
+        ).select_from(Application)
+    ).one()
+    return {view: int(count) for view, count in row._mapping.items()}
 
 
 def awaiting_decision() -> list[Application]:

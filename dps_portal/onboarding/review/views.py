@@ -54,9 +54,11 @@ def list_applications():
     view = request.args.get("show", "awaiting")
     if view not in queries.QUEUE_VIEWS:
         view = "awaiting"
+    page, rows = queries.queue(view, clock.today_uk())
     return render_template(
         "onboarding/review/list_applications.html",
-        rows=queries.queue(view, clock.today_uk()),
+        rows=rows,
+        page=page,
         view=view,
         views=queries.QUEUE_VIEWS,
         counts=queries.queue_counts(),

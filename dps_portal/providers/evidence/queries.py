@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
-from dps_portal.contracts.eligibility import Barrier, home_eligibility
+from dps_portal.contracts.eligibility import Barrier, homes_eligibility
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
 from dps_portal.onboarding.admissions import admitted_home_ids
@@ -15,15 +16,17 @@ from dps_portal.onboarding.models import Application
 from dps_portal.onboarding.question_sets import current_question_set, definition_of
 from dps_portal.providers.models import CareHome, EvidenceItem
 
+PAGE_SIZE = 50
 
-def current_items(provider_id: int) -> list[EvidenceItem]:
-    """The provider's evidence not replaced by a newer item, soonest to expire first."""
-    return list(
-        db.session.scalars(
-            select(EvidenceItem)
-            .where(EvidenceItem.provider_id == provider_id, EvidenceItem.is_current)
-            .order_by(EvidenceItem.expires_on, EvidenceItem.label, EvidenceItem.id)
-        )
+
+def current_items_query(provider_id: int) -> Select:
+    """The provider's evidence not replaced by a newer item, soonest to expire first, with
+    its document loaded."""
+    return (
+        select(EvidenceItem)
+        .options(selectinload(EvidenceItem.document))
+        .where(EvidenceItem.provider_id == provider_id, EvidenceItem.is_current)
+        .order_by(EvidenceItem.expires_on, EvidenceItem.label, EvidenceItem.id)
     )
 
 
@@ -80,17 +83,17 @@ def homes_stopped_by(item: EvidenceItem, today: date) -> list[CareHome]:
     )
     if item.care_home_id is not None:
         query = query.where(CareHome.id == item.care_home_id)
-    stopped = []
-    for home in db.session.scalars(query):
-        reasons = [
-            reason
-            for result in home_eligibility(home, today)
+    homes = db.session.scalars(query).all()
+    answers = homes_eligibility(homes, today)
+    return [
+        home
+        for home in homes
+        if any(
+            reason.barrier is Barrier.evidence_expired and reason.text.startswith(item.label)
+            for result in answers[home.id]
             for reason in result.reasons
-            if reason.barrier is Barrier.evidence_expired and reason.text.startswith(item.label)
-        ]
-        if reasons:
-            stopped.append(home)
-    return stopped
+        )
+    ]
 
 
 def items_to_remind(today: date) -> list[EvidenceItem]:

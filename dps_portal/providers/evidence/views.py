@@ -18,10 +18,14 @@ DOCUMENT_KIND = "evidence"
 
 def _evidence_page(template: str, provider: ProviderOrganisation, **context) -> str:
     """A provider's current evidence with each item's expiry tag, for it or for the council."""
+    page = db.paginate(
+        queries.current_items_query(provider.id), per_page=queries.PAGE_SIZE, error_out=False
+    )
     return render_template(
         template,
         provider=provider,
-        items=queries.current_items(provider.id),
+        items=page.items,
+        page=page,
         today=clock.today_uk(),
         expiry_tag=queries.expiry_tag,
         warning_days=EXPIRY_WARNING_DAYS,

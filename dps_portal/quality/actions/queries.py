@@ -6,6 +6,7 @@ is live once its visit is finalised; before that it is the monitor's draft."""
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
@@ -66,29 +67,42 @@ class VisitRow:
 class ProviderVisits:
     planned: list[Visit]
     finalised: list[VisitRow]
+    # The finalised visits' pagination (`?page=`), for the pagination macro.
+    page: Any = None
 
 
-def provider_visits(provider_id: int) -> ProviderVisits:
-    """The provider's announced visits still to come, and its finalised visits (newest
-    first) with the number of actions not yet closed."""
+def provider_visits(provider_id: int, per_page: int = 50) -> ProviderVisits:
+    """The provider's announced visits still to come, and one page of its finalised visits
+    (newest first) with the number of actions not yet closed."""
     visible = visible_to_provider(provider_id).options(selectinload(Visit.care_home))
     planned = db.session.scalars(
         visible.where(Visit.is_open).order_by(Visit.planned_on, Visit.id)
     ).all()
-    open_count = (
-        select(func.count(VisitAction.id))
-        .where(VisitAction.visit_id == Visit.id, VisitAction.state != ActionState.closed)
-        .correlate(Visit)
-        .scalar_subquery()
+    page = db.paginate(
+        visible.where(Visit.state == VisitState.finalised).order_by(
+            Visit.visited_on.desc(), Visit.id.desc()
+        ),
+        per_page=per_page,
+        error_out=False,
     )
-    finalised = db.session.execute(
-        visible.add_columns(open_count)
-        .where(Visit.state == VisitState.finalised)
-        .order_by(Visit.visited_on.desc(), Visit.id.desc())
-    ).all()
+    open_counts = (
+        dict(
+            db.session.execute(
+                select(VisitAction.visit_id, func.count(VisitAction.id))
+                .where(
+                    VisitAction.visit_id.in_([visit.id for visit in page.items]),
+                    VisitAction.state != ActionState.closed,
+                )
+                .group_by(VisitAction.visit_id)
+            ).all()
+        )
+        if page.items
+        else {}
+    )
     return ProviderVisits(
         planned=list(planned),
-        finalised=[VisitRow(visit=visit, open_actions=count) for visit, count in finalised],
+        finalised=[VisitRow(visit, open_counts.get(visit.id, 0)) for visit in page.items],
+        page=page,
     )
 
 
@@ -116,8 +130,9 @@ def actions_awaiting_verification() -> int:
     )
 
 
-def council_actions(view: str) -> list[VisitAction]:
-    """The monitors' list: waiting for verification first, then open, soonest due first."""
+def council_actions(view: str, per_page: int = 50):
+    """One page (`?page=`) of the monitors' list: waiting for verification first, then
+    open, soonest due first."""
     query = live_actions().options(selectinload(VisitAction.visit).selectinload(Visit.provider))
     if view == "live":
         query = query.where(VisitAction.state != ActionState.closed)
@@ -128,7 +143,7 @@ def council_actions(view: str) -> list[VisitAction]:
         order = (VisitAction.closed_at.desc(), VisitAction.id.desc())
     else:
         order = (waiting_first, VisitAction.due_on, VisitAction.id)
-    return list(db.session.scalars(query.order_by(*order)))
+    return db.paginate(query.order_by(*order), per_page=per_page, error_out=False)
 
 
 def action_counts() -> dict[str, int]:

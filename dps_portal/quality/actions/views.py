@@ -111,9 +111,11 @@ def list_actions():
     view = request.args.get("state", "live")
     if view not in queries.ACTION_VIEWS:
         view = "live"
+    page = queries.council_actions(view)
     return render_template(
         "quality/actions/list_actions.html",
-        actions=queries.council_actions(view),
+        actions=page.items,
+        page=page,
         view=view,
         views=queries.ACTION_VIEWS,
         counts=queries.action_counts(),

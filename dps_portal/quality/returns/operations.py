@@ -85,7 +85,6 @@ def save_return_draft(quality_return: QualityReturn, answers: dict, *, by: User)
     _require_not_submitted(quality_return)
     before = dict(quality_return.answers or {})
     quality_return.answers = _cleaned(quality_return, answers)
-    db.session.flush()
     record_event(
         AuditAction.return_saved,
         actor=by,

@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from dps_portal.core import clock
 from dps_portal.extensions import db
@@ -21,17 +23,16 @@ from dps_portal.quality.returns.return_forms import (
     definition_of,
 )
 
-REVIEWED_SHOWN = 50
 
-
-def own_returns() -> list[QualityReturn]:
-    """The signed-in provider's returns, newest quarter first."""
-    return list(
-        db.session.scalars(
-            own_rows(QualityReturn)
-            .join(CareHome, CareHome.id == QualityReturn.care_home_id)
-            .order_by(QualityReturn.period_start.desc(), CareHome.name, QualityReturn.id)
-        )
+def own_returns(per_page: int = 50):
+    """One page (`?page=`) of the signed-in provider's returns, newest quarter first."""
+    return db.paginate(
+        own_rows(QualityReturn)
+        .join(CareHome, CareHome.id == QualityReturn.care_home_id)
+        .options(selectinload(QualityReturn.care_home))
+        .order_by(QualityReturn.period_start.desc(), CareHome.name, QualityReturn.id),
+        per_page=per_page,
+        error_out=False,
     )
 
 
@@ -71,37 +72,99 @@ def period_label(quality_return: QualityReturn) -> str:
 
 
 @dataclass(frozen=True)
+class ReturnList:
+    """One list of the council's queue: the returns of one state, in its order."""
+
+    key: str
+    title: str
+    state: ReturnState
+    when_label: str
+    when: str  # the attribute shown in the `when_label` column
+    order: tuple
+
+
+RETURN_LISTS = {
+    returns_list.key: returns_list
+    for returns_list in (
+        ReturnList(
+            "waiting",
+            "Waiting for review",
+            ReturnState.submitted,
+            "Submitted",
+            "submitted_at",
+            (QualityReturn.submitted_at,),
+        ),
+        ReturnList(
+            "not_submitted",
+            "Not submitted",
+            ReturnState.due,
+            "Due by",
+            "due_on",
+            (QualityReturn.due_on,),
+        ),
+        ReturnList(
+            "reviewed",
+            "Reviewed",
+            ReturnState.reviewed,
+            "Reviewed",
+            "reviewed_at",
+            (QualityReturn.reviewed_at.desc(),),
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
 class ReviewQueue:
-    waiting: list[QualityReturn]
-    not_submitted: list[QualityReturn]
-    reviewed: list[QualityReturn]
+    # (list, its page of returns) for each list shown: all three on the first page, or one.
+    lists: list[tuple[ReturnList, Any]]
+    waiting: int
     overdue: int
 
 
-def review_queue(today: date | None = None) -> ReviewQueue:
-    """Submitted returns waiting for review (oldest first), returns not yet submitted
-    (overdue first, by due date) and the latest reviewed."""
-    today = today or clock.today_uk()
-
-    def rows(state, *order, limit=None):
-        query = (
-            select(QualityReturn)
-            .join(CareHome, CareHome.id == QualityReturn.care_home_id)
-            .where(QualityReturn.state == state)
-            .order_by(*order, CareHome.name, QualityReturn.id)
-        )
-        if limit:
-            query = query.limit(limit)
-        return list(db.session.scalars(query))
-
-    return ReviewQueue(
-        waiting=rows(ReturnState.submitted, QualityReturn.submitted_at),
-        not_submitted=rows(ReturnState.due, QualityReturn.due_on),
-        reviewed=rows(ReturnState.reviewed, QualityReturn.reviewed_at.desc(), limit=REVIEWED_SHOWN),
-        overdue=db.session.scalar(
-            select(func.count(QualityReturn.id)).where(QualityReturn.is_overdue(today))
-        ),
+def _returns_page(returns_list: ReturnList, page: int | None, per_page: int):
+    return db.paginate(
+        select(QualityReturn)
+        .join(CareHome, CareHome.id == QualityReturn.care_home_id)
+        .where(QualityReturn.state == returns_list.state)
+        .options(selectinload(QualityReturn.care_home), selectinload(QualityReturn.provider))
+        .order_by(*returns_list.order, CareHome.name, QualityReturn.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
     )
+
+
+def return_counts(today: date) -> dict[str, int]:
+    """{state name: returns in it} and "overdue", in one aggregate query."""
+    by_state = {
+        state.name: func.coalesce(
+            func.sum(case((QualityReturn.state == state, 1), else_=0)), 0
+        ).label(state.name)
+        for state in ReturnState
+    }
+    overdue = func.coalesce(func.sum(case((QualityReturn.is_overdue(today), 1), else_=0)), 0)
+    row = db.session.execute(select(*by_state.values(), overdue.label("overdue"))).one()
+    return {name: int(value) for name, value in row._mapping.items()}
+
+
+def review_queue(
+    today: date | None = None, show: str | None = None, per_page: int = 50
+) -> ReviewQueue:
+    """Submitted returns waiting for review (oldest first), returns not yet submitted (by
+    due date, overdue first) and the reviewed (latest first): the first page of each, or
+    the page asked for (`?page=`) of the one list `show`."""
+    today = today or clock.today_uk()
+    counts = return_counts(today)
+    if show in RETURN_LISTS:
+        chosen = RETURN_LISTS[show]
+        lists = [(chosen, _returns_page(chosen, None, per_page))]
+    else:
+        lists = [
+            (returns_list, _returns_page(returns_list, 1, per_page))
+            for returns_list in RETURN_LISTS.values()
+        ]
+    return ReviewQueue(lists=lists, waiting=counts["submitted"], overdue=counts["overdue"])
 
 
 # For the jobs.

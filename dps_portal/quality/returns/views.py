@@ -31,9 +31,11 @@ def _page(quality_return: QualityReturn, answers: dict) -> dict:
 
 @role_required(Role.provider)
 def list_returns():
+    page = queries.own_returns()
     return render_template(
         "quality/returns/list_returns.html",
-        returns=queries.own_returns(),
+        returns=page.items,
+        page=page,
         today=clock.today_uk(),
         period_label=queries.period_label,
     )
@@ -76,9 +78,13 @@ def edit_return(return_id: int):
 
 @role_required(*COUNCIL_READERS)
 def review_returns():
+    show = request.args.get("show", "")
+    if show not in queries.RETURN_LISTS:
+        show = ""
     return render_template(
         "quality/returns/review_returns.html",
-        queue=queries.review_queue(clock.today_uk()),
+        queue=queries.review_queue(clock.today_uk(), show or None),
+        show=show,
         today=clock.today_uk(),
         period_label=queries.period_label,
     )

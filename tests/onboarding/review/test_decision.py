@@ -140,7 +140,9 @@ def test_admitting_makes_admissions_home_rates_and_evidence(client, db, framewor
     assert "Mental Health: Admitted" in email.body_text
     assert "quality-monitoring visit" in email.body_text
     notification = db.session.scalars(
-        select(Notification).where(Notification.user_id == provider_user.id)
+        select(Notification)
+        .where(Notification.user_id == provider_user.id)
+        .order_by(Notification.id)
     ).all()[-1]
     assert notification.title == f"Decision on your application {application.reference}"
     assert notification.link == f"/applications/{application.id}"
