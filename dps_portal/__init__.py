@@ -101,6 +101,14 @@ def _configure(app: Flask, config: object | str | None) -> None:
             )
         if not app.config["SQLALCHEMY_DATABASE_URI"]:
             raise RuntimeError("production needs DATABASE_URL")
+        # SQLite serialises every writer and cannot lock rows: a trial may opt in, a council not.
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and (
+            os.environ.get("ALLOW_SQLITE_IN_PRODUCTION") != "1"
+        ):
+            raise RuntimeError(
+                "production needs PostgreSQL: DATABASE_URL names SQLite "
+                "(set ALLOW_SQLITE_IN_PRODUCTION=1 to run a trial on SQLite anyway)"
+            )
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgres://"):
         uri = "postgresql://" + uri.removeprefix("postgres://")

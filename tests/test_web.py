@@ -49,6 +49,7 @@ def test_session_cookie_is_httponly_and_lax(client, db):
 def test_production_sets_secure_cookies_and_hsts(monkeypatch, database_url):
     monkeypatch.setenv("SECRET_KEY", "x" * 48)
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ALLOW_SQLITE_IN_PRODUCTION", "1")
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/account/sign-in")
@@ -74,6 +75,26 @@ def test_production_refuses_to_start_without_real_settings(monkeypatch, secret, 
             monkeypatch.setenv(name, value)
     with pytest.raises(RuntimeError, match=message):
         create_app("production")
+
+
+@pytest.mark.parametrize("allowed", [None, "0", "yes"])
+def test_production_refuses_sqlite_unless_explicitly_allowed(monkeypatch, tmp_path, allowed):
+    monkeypatch.setenv("SECRET_KEY", "z" * 48)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'trial.sqlite'}")
+    if allowed is None:
+        monkeypatch.delenv("ALLOW_SQLITE_IN_PRODUCTION", raising=False)
+    else:
+        monkeypatch.setenv("ALLOW_SQLITE_IN_PRODUCTION", allowed)
+    with pytest.raises(RuntimeError, match="production needs PostgreSQL"):
+        create_app("production")
+
+
+def test_production_runs_a_trial_on_sqlite_when_allowed(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "z" * 48)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'trial.sqlite'}")
+    monkeypatch.setenv("ALLOW_SQLITE_IN_PRODUCTION", "1")
+    app = create_app("production")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
 
 
 def test_an_unknown_configuration_name_is_refused():
