@@ -7,9 +7,9 @@ from dps_portal.audit import queries
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
 from dps_portal.core.roles import Role
-from dps_portal.core.statements import count_statements
 from tests.conftest import sign_in
 from tests.factories import make_provider, make_user
+from tests.query_counts import statements_of
 
 
 def add_events(db, count: int, actor=None) -> None:
@@ -18,13 +18,6 @@ def add_events(db, count: int, actor=None) -> None:
         action = AuditAction.provider_updated if number % 2 else AuditAction.home_updated
         record_event(action, actor=actor, subject=provider, after={"n": number})
     db.session.commit()
-
-
-def statements_of(client, url: str, **query) -> tuple[int, str]:
-    with count_statements() as counted:
-        response = client.get(url, query_string=query or None)
-    assert response.status_code == 200
-    return counted.count, response.get_data(as_text=True)
 
 
 def sequences_on(page: str) -> list[int]:

@@ -13,7 +13,6 @@ from dps_portal.accounts.models import User
 from dps_portal.contracts.models import Suspension, SuspensionState, TermsVersion
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
-from dps_portal.core.statements import count_statements
 from dps_portal.documents.models import StoredDocument
 from dps_portal.extensions import db as _db
 from dps_portal.framework.models import Category
@@ -24,6 +23,7 @@ from tests.conftest import sign_in
 from tests.contracts.factories import accept_terms, category, make_visit, publish_terms
 from tests.factories import make_home, make_provider, make_user
 from tests.onboarding.factories import ready_framework
+from tests.query_counts import statements_of as page_statements
 
 TODAY = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
@@ -37,10 +37,7 @@ def _today(db):
 def statements_of(client, url: str) -> tuple[int, str]:
     """The statements one GET sends, with a session that remembers nothing from the test."""
     _db.session.remove()
-    with count_statements() as counted:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return counted.count, response.get_data(as_text=True)
+    return page_statements(client, url)
 
 
 class Market:

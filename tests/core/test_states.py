@@ -7,7 +7,7 @@ from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.models import AuditEvent
 from dps_portal.core.errors import InvalidTransition, noun_of
 from dps_portal.core.states import StateEnum, lock, move
-from dps_portal.notifications.models import OutboxEmail
+from dps_portal.notifications.models import OutboxEmail, OutboxState
 
 
 class DoorState(StateEnum):
@@ -91,7 +91,7 @@ def test_move_records_the_audit_event_with_the_states_before_and_after(app, db):
         subject="Hello",
         body_text="Hi",
         body_html="",
-        state=OutboxStateFor.queued(),
+        state=OutboxState.queued,
         attempts=0,
         last_error="",
     )
@@ -101,7 +101,7 @@ def test_move_records_the_audit_event_with_the_states_before_and_after(app, db):
     lock(email)  # a second lock in the same transaction reads nothing again
     move(
         email,
-        OutboxStateFor.failed(),
+        OutboxState.failed,
         by=user,
         event=AuditAction.email_queued,
         after={"note": "tested"},
@@ -113,19 +113,3 @@ def test_move_records_the_audit_event_with_the_states_before_and_after(app, db):
     assert event.before == {"state": "queued"}
     assert event.after == {"state": "failed", "note": "tested"}
     assert event.actor_id == user.id
-
-
-class OutboxStateFor:
-    """The outbox's states, whichever way its enum is declared."""
-
-    @staticmethod
-    def queued():
-        from dps_portal.notifications.models import OutboxState
-
-        return OutboxState.queued
-
-    @staticmethod
-    def failed():
-        from dps_portal.notifications.models import OutboxState
-
-        return OutboxState.failed

@@ -9,7 +9,6 @@ from dps_portal.audit.operations import record_event
 from dps_portal.contracts.models import SuspensionState
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
-from dps_portal.core.statements import count_statements
 from dps_portal.extensions import db
 from dps_portal.notifications.models import OutboxEmail, OutboxState
 from dps_portal.onboarding.models import Application, ApplicationState
@@ -20,16 +19,14 @@ from tests.contracts.factories import admit_home, make_visit, publish_terms, sus
 from tests.factories import make_home, make_provider, make_user
 from tests.onboarding.factories import ready_framework
 from tests.providers.factories import make_complete_home, make_provider_user
+from tests.query_counts import statements_of as page_statements
 
 _numbers = itertools.count(1)
 MOST = 30
 
 
 def statements_of(client, url: str) -> int:
-    with count_statements() as counted:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return counted.count
+    return page_statements(client, url)[0]
 
 
 def assert_flat(client, db, url: str, grow, small: int = 2) -> tuple[int, int]:

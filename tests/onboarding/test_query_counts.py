@@ -2,24 +2,14 @@
 statements on a small dataset as on one ten times larger, and never more than 30 (issue 9)."""
 
 from dps_portal.core.roles import Role
-from dps_portal.core.statements import count_statements
 from dps_portal.providers.models import ProviderOrganisation
 from tests.conftest import sign_in
 from tests.factories import make_user
 from tests.onboarding.factories import make_complete_application
 from tests.onboarding.review.factories import make_received_application, provider_user_of
+from tests.query_counts import statement_counts
 
 MOST = 30
-
-
-def _counts(client, urls: list[str]) -> dict[str, int]:
-    counted = {}
-    for url in urls:
-        with count_statements() as statements:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        counted[url] = statements.count
-    return counted
 
 
 def _grow(db, times: int, provider: ProviderOrganisation) -> None:
@@ -47,9 +37,13 @@ def test_the_queue_and_the_provider_list_send_as_many_statements_at_ten_times_th
     provider_pages = ["/applications"]
 
     _grow(db, 1, first.provider)
-    small = _counts(officer_client, officer_pages) | _counts(provider_client, provider_pages)
+    small = statement_counts(officer_client, officer_pages) | statement_counts(
+        provider_client, provider_pages
+    )
     _grow(db, 9, first.provider)
-    large = _counts(officer_client, officer_pages) | _counts(provider_client, provider_pages)
+    large = statement_counts(officer_client, officer_pages) | statement_counts(
+        provider_client, provider_pages
+    )
 
     assert large == small
     assert max(large.values()) <= MOST, large

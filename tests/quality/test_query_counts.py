@@ -22,6 +22,7 @@ from tests.providers.factories import make_provider_user
 from tests.quality.actions.factories import make_action, make_finalised_visit
 from tests.quality.returns.helpers import make_return
 from tests.quality.visit_helpers import admitted_home
+from tests.query_counts import statement_counts
 
 MOST = 30
 
@@ -63,16 +64,6 @@ def _grow(db, times: int, *, monitor, provider) -> None:
     db.session.commit()
 
 
-def _counts(client, urls: list[str]) -> dict[str, int]:
-    counted = {}
-    for url in urls:
-        with count_statements() as statements:
-            response = client.get(url)
-        assert response.status_code == 200, url
-        counted[url] = statements.count
-    return counted
-
-
 COUNCIL_PAGES = [
     "/visits/due",
     "/visits/due?show=overdue",
@@ -102,10 +93,14 @@ def test_council_and_provider_pages_send_as_many_statements_at_ten_times_the_dat
     monitor_client, provider_client = app.test_client(), app.test_client()
     sign_in(monitor_client, monitor)
     sign_in(provider_client, provider_user)
-    small = _counts(monitor_client, COUNCIL_PAGES) | _counts(provider_client, PROVIDER_PAGES)
+    small = statement_counts(monitor_client, COUNCIL_PAGES) | statement_counts(
+        provider_client, PROVIDER_PAGES
+    )
 
     _grow(db, 18, monitor=monitor, provider=provider_user.provider)
-    large = _counts(monitor_client, COUNCIL_PAGES) | _counts(provider_client, PROVIDER_PAGES)
+    large = statement_counts(monitor_client, COUNCIL_PAGES) | statement_counts(
+        provider_client, PROVIDER_PAGES
+    )
 
     assert large == small
     assert max(large.values()) <= MOST, large

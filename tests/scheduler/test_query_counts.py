@@ -5,19 +5,12 @@ from datetime import timedelta
 
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
-from dps_portal.core.statements import count_statements
 from dps_portal.scheduler import queries
 from dps_portal.scheduler.models import JobOutcome, JobRun
 from dps_portal.scheduler.registry import all_jobs
 from tests.conftest import sign_in
 from tests.factories import make_user
-
-
-def statements_of(client, url: str) -> tuple[int, str]:
-    with count_statements() as counted:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return counted.count, response.get_data(as_text=True)
+from tests.query_counts import statements_of
 
 
 def add_runs(db, count: int, job_ids: list[str]) -> None:
