@@ -23,7 +23,11 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # A session ends this long after signing in, however busy, and after a spell without a
+    # request: shorter for staff, who see every provider's records.
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
     STAFF_IDLE_TIMEOUT = timedelta(minutes=30)
+    PROVIDER_IDLE_TIMEOUT = timedelta(minutes=60)
     # A bid form can stay open for hours: the CSRF token lives as long as the session.
     WTF_CSRF_TIME_LIMIT = int(timedelta(hours=12).total_seconds())
 
@@ -31,6 +35,15 @@ class Config:
     LOGIN_MAX_FAILURES = 10
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
     LOGIN_LOCK_DURATION = timedelta(minutes=15)
+    # Failed sign-ins from one client address in the failure window before that address is
+    # told to wait (a right password for an account that is not locked still gets in).
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 100
+    # Emails that anyone can ask for without signing in (reset links, confirmations, "you
+    # already have an account"): at most this many to one recipient, and asked for from one
+    # client address, in the window; more requests show the same page and send nothing.
+    REQUESTED_EMAILS_PER_RECIPIENT = 3
+    REQUESTED_EMAILS_PER_ADDRESS = 20
+    REQUESTED_EMAIL_WINDOW = timedelta(hours=1)
     PASSWORD_RESET_LIFETIME = timedelta(hours=1)
     INVITATION_LIFETIME = timedelta(days=7)
     EMAIL_CONFIRMATION_LIFETIME = timedelta(days=2)
@@ -64,6 +77,20 @@ class Config:
 
     HSTS = False
 
+    # The web server's client address: behind this many reverse proxies, each adding itself to
+    # X-Forwarded-For, the client is the address the outermost trusted proxy saw. 0 (the
+    # default) trusts no header, so no one can claim another address by sending one.
+    PROXY_FIX_X_FOR = int(os.environ.get("DPS_PROXY_FIX_X_FOR", "0"))
+
+    # Flask-Limiter: requests per client address to the forms anyone can post. Its counts are
+    # kept per process with memory://; give several workers one store (e.g. redis://...) to
+    # share them. The database-backed lockout and email limits hold across workers either way.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    SIGN_IN_RATE_LIMIT = os.environ.get("DPS_SIGN_IN_RATE_LIMIT", "20 per minute")
+    EMAIL_REQUEST_RATE_LIMIT = os.environ.get("DPS_EMAIL_REQUEST_RATE_LIMIT", "10 per minute")
+
     # Each response says how many SQL statements its request sent (X-SQL-Statements): for
     # scripts/bench, off everywhere else.
     COUNT_SQL_STATEMENTS = os.environ.get("DPS_COUNT_SQL_STATEMENTS", "false").lower() == "true"
@@ -83,6 +110,9 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
+    # Tests post the same forms many times a minute; tests/accounts/test_rate_limits.py turns
+    # the limiter on.
+    RATELIMIT_ENABLED = False
 
 
 class ProductionConfig(Config):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,10 +18,18 @@ def create_app(config: object | str | None = None) -> Flask:
         instance_path=str(ROOT / "instance"),
     )
     _configure(app, config)
+    proxies = app.config.get("PROXY_FIX_X_FOR", 0)
+    if proxies:
+        # The client address from X-Forwarded-For, as many hops back as there are proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)
 
     from dps_portal import models  # noqa: F401  (every model, for Alembic and relationships)
-    from dps_portal.core import statements, web
-    from dps_portal.extensions import csrf, db, login_manager, migrate
+    from dps_portal.core import (
+        database,  # noqa: F401  (how SQLite begins a transaction)
+        statements,
+        web,
+    )
+    from dps_portal.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(
@@ -32,6 +41,7 @@ def create_app(config: object | str | None = None) -> Flask:
         include_name=_include_in_migrations,
     )
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     from dps_portal.accounts.queries import user_for_session
 
@@ -139,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     from dps_portal.quality.blueprint import bp as quality
     from dps_portal.quality.returns.blueprint import bp as returns
     from dps_portal.scheduler.blueprint import bp as scheduler
+    from dps_portal.tenders.blueprint import bp as tenders
 
     for blueprint in (
         main,
@@ -160,5 +171,6 @@ def _register_blueprints(app: Flask) -> None:
         returns,
         evidence,
         cqc,
+        tenders,
     ):
         app.register_blueprint(blueprint)

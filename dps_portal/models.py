@@ -1,9 +1,9 @@
 """Every model, imported in one place so Alembic and the mappers see the whole schema."""
 
-from dps_portal.accounts.models import LoginFailure, User, UserToken
+from dps_portal.accounts.models import LoginFailure, RequestedEmail, User, UserToken
 from dps_portal.audit.models import AuditChainHead, AuditEvent
 from dps_portal.contracts.models import Suspension, TermsAcceptance, TermsVersion
-from dps_portal.cqc.models import CqcImport, CqcLocation, CqcRatingChange
+from dps_portal.cqc.models import CqcImport, CqcLocation, CqcRatingChange, CqcRatingReport
 from dps_portal.declarations.models import DeclarationRequest
 from dps_portal.documents.models import StoredDocument
 from dps_portal.framework.models import CareSetting, Category, District, Framework
@@ -32,6 +32,15 @@ from dps_portal.quality.models import (
 )
 from dps_portal.rates.models import RateCardEntry
 from dps_portal.scheduler.models import JobRun
+from dps_portal.tenders.models import (
+    Bid,
+    BidVersion,
+    Tender,
+    TenderClarification,
+    TenderInvitation,
+    TenderInvitedHome,
+    TenderQuestion,
+)
 
 __all__ = [
     "ActionResponse",
@@ -43,6 +52,8 @@ __all__ = [
     "ApplicationHome",
     "AuditChainHead",
     "AuditEvent",
+    "Bid",
+    "BidVersion",
     "CareHome",
     "CareSetting",
     "Category",
@@ -50,6 +61,7 @@ __all__ = [
     "CqcImport",
     "CqcLocation",
     "CqcRatingChange",
+    "CqcRatingReport",
     "DeclarationRequest",
     "District",
     "EvidenceItem",
@@ -62,10 +74,16 @@ __all__ = [
     "QualityReturn",
     "QuestionSet",
     "RateCardEntry",
+    "RequestedEmail",
     "ReturnForm",
     "SectionReview",
     "StoredDocument",
     "Suspension",
+    "Tender",
+    "TenderClarification",
+    "TenderInvitation",
+    "TenderInvitedHome",
+    "TenderQuestion",
     "TermsAcceptance",
     "TermsVersion",
     "User",

@@ -184,6 +184,16 @@ def people(db):
     from tests.cqc.factories import make_cqc_import
 
     onboarding_values["cqc_import_id"] = make_cqc_import(users[Role.contracts_officer]).id
+    # ... and a new rating the provider user reported for its home, waiting for a check.
+    from dps_portal.providers.models import CareHome
+    from tests.cqc.factories import make_rating_report
+
+    reported_home = db.session.get(CareHome, providers_values["home_id"])
+    onboarding_values["report_id"] = make_rating_report(reported_home, provider_user).id
+    # Tenders: one published to the provider user's organisation, with its bid.
+    from tests.tenders.factories import access_matrix_values
+
+    onboarding_values.update(access_matrix_values(provider_user, users[Role.contracts_officer]))
     db.session.commit()
     values = {
         "user_id": users[Role.contracts_officer].id,

@@ -36,7 +36,8 @@ class User(IdMixin, TimestampMixin, Base):
     email_confirmed_at: Mapped[datetime | None]
     last_signed_in_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
-    # Raised whenever the password changes, so every older session stops working.
+    # Raised on signing out, a password change and a deactivation: every older session names
+    # the version it began with, and stops working.
     session_version: Mapped[int] = mapped_column(default=1)
 
     provider: Mapped[ProviderOrganisation | None] = relationship()
@@ -90,6 +91,22 @@ class LoginFailure(IdMixin, Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     ip_address: Mapped[str] = mapped_column(String(64), default="", index=True)
     failed_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+
+
+class RequestedEmail(IdMixin, Base):
+    """An email that someone asked for without signing in (a reset link, a confirmation,
+    "you already have an account"), kept so that the requests counted per recipient and per
+    client address queue at most a few, whichever web worker takes them."""
+
+    __tablename__ = "requested_email"
+    __table_args__ = (
+        Index("ix_requested_email_to_address_queued_at", "to_address", "queued_at"),
+        Index("ix_requested_email_ip_address_queued_at", "ip_address", "queued_at"),
+    )
+
+    to_address: Mapped[str] = mapped_column(String(254))
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    queued_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class TokenPurpose(enum.Enum):

@@ -9,7 +9,13 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from dps_portal.accounts.models import LoginFailure, TokenPurpose, User, UserToken
+from dps_portal.accounts.models import (
+    LoginFailure,
+    RequestedEmail,
+    TokenPurpose,
+    User,
+    UserToken,
+)
 from dps_portal.accounts.passwords import hash_password, needs_rehash, verify_password
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import fields_of, record_event
@@ -36,6 +42,8 @@ def find_user(email: str) -> User | None:
 class SignInOutcome(enum.Enum):
     signed_in = "signed_in"
     refused = "refused"
+    # Refused, and the client address has had too many failures: it is told to wait.
+    address_throttled = "address_throttled"
     email_unconfirmed = "email_unconfirmed"
 
 
@@ -69,7 +77,23 @@ def _recent_failures(user: User, now) -> int:
     )
 
 
-def _record_failure(user: User | None, email: str, ip_address: str, now) -> None:
+def _too_many_failures_from(ip_address: str, now) -> bool:
+    if not ip_address:
+        return False
+    since = now - current_app.config["LOGIN_FAILURE_WINDOW"]
+    failures = db.session.scalar(
+        select(func.count(LoginFailure.id)).where(
+            LoginFailure.ip_address == ip_address, LoginFailure.failed_at > since
+        )
+    )
+    return failures >= current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+
+
+def _record_failure(
+    user: User | None, email: str, ip_address: str, now, asked_for: str | None = None
+) -> None:
+    """A wrong password (or any password while locked), counted towards the account's
+    lockout and its client address's. `asked_for` says which form, when not the sign-in."""
     db.session.add(
         LoginFailure(
             user_id=user.id if user else None, email=email, ip_address=ip_address, failed_at=now
@@ -78,7 +102,8 @@ def _record_failure(user: User | None, email: str, ip_address: str, now) -> None
     db.session.flush()
     if user is None:
         return
-    record_event(AuditAction.sign_in_failed, actor=None, subject=user, after={"email": email})
+    after = {"email": email} if asked_for is None else {"email": email, "asked_for": asked_for}
+    record_event(AuditAction.sign_in_failed, actor=None, subject=user, after=after)
     if (
         not user.is_locked(now)
         and _recent_failures(user, now) >= current_app.config["LOGIN_MAX_FAILURES"]
@@ -92,25 +117,30 @@ def _record_failure(user: User | None, email: str, ip_address: str, now) -> None
         )
 
 
+def _refuse_sign_in(user: User | None, email: str, ip_address: str, now) -> SignInResult:
+    _record_failure(user, email, ip_address, now)
+    if _too_many_failures_from(ip_address, now):
+        return SignInResult(SignInOutcome.address_throttled)
+    return SignInResult(SignInOutcome.refused)
+
+
 def sign_in(email: str, password: str, ip_address: str = "") -> SignInResult:
     """Check an email and password. Failures are counted in the database, so every web
-    worker sees the same count; the caller shows one message for every refusal."""
+    worker sees the same count; the caller shows one message for every refusal.
+
+    The client address's count only changes what a refusal says: a right password for an
+    account that is not locked gets in from an address with many failures (a council office
+    behind one address is not locked out by one person's mistakes, or by an attacker's)."""
     now = clock.now()
     email = normalise_email(email)
     user = find_user(email)
-    if user is None:
+    if user is None or user.is_locked(now):
         verify_password(_decoy_hash(), password)
-        _record_failure(None, email, ip_address, now)
-        return SignInResult(SignInOutcome.refused)
-    if user.is_locked(now):
-        verify_password(_decoy_hash(), password)
-        _record_failure(user, email, ip_address, now)
-        return SignInResult(SignInOutcome.refused)
+        return _refuse_sign_in(user, email, ip_address, now)
     if not verify_password(user.password_hash, password) or not user.is_active:
-        _record_failure(user, email, ip_address, now)
-        return SignInResult(SignInOutcome.refused)
+        return _refuse_sign_in(user, email, ip_address, now)
     if user.email_confirmed_at is None:
-        send_email_confirmation(user)
+        send_email_confirmation(user, ip_address=ip_address)
         return SignInResult(SignInOutcome.email_unconfirmed, user)
     user.last_signed_in_at = now
     user.locked_until = None
@@ -120,8 +150,69 @@ def sign_in(email: str, password: str, ip_address: str = "") -> SignInResult:
     return SignInResult(SignInOutcome.signed_in, user)
 
 
-def record_sign_out(user: User) -> None:
+def end_sessions(user: User) -> None:
+    """Every session of `user` stops working: each names the version it began with."""
+    user.session_version += 1
+
+
+def sign_out(user: User) -> None:
+    """Signing out ends the user's sessions on the server, on every device, so a copy of the
+    session cookie (kept by a shared computer, or stolen) signs no one in afterwards."""
+    end_sessions(user)
     record_event(AuditAction.signed_out, actor=user, subject=user)
+
+
+class PasswordCheck(enum.Enum):
+    right = "right"
+    wrong = "wrong"
+    locked = "locked"
+
+
+def check_password(
+    user: User, password: str, *, asked_for: str, ip_address: str = ""
+) -> PasswordCheck:
+    """A signed-in person's password, asked again to confirm an act (`asked_for`): a wrong
+    one counts towards the sign-in lockout, and a locked account's is refused, right or not,
+    so a borrowed session cannot be used to guess it."""
+    now = clock.now()
+    if user.is_locked(now):
+        verify_password(_decoy_hash(), password)
+        _record_failure(user, user.email, ip_address, now, asked_for)
+        return PasswordCheck.locked
+    if verify_password(user.password_hash, password):
+        return PasswordCheck.right
+    _record_failure(user, user.email, ip_address, now, asked_for)
+    return PasswordCheck.locked if user.is_locked(now) else PasswordCheck.wrong
+
+
+# Emails that anyone can ask for without signing in.
+
+
+def _allow_requested_email(to_address: str, ip_address: str) -> bool:
+    """Count one more email asked for to `to_address` from `ip_address`; False, and nothing
+    counted, when the recipient or the client address has had its share in the window. The
+    counts are in the database, so every web worker keeps the same ones."""
+    config = current_app.config
+    now = clock.now()
+    since = now - config["REQUESTED_EMAIL_WINDOW"]
+    to_address = normalise_email(to_address)
+
+    def count(*conditions) -> int:
+        return db.session.scalar(
+            select(func.count(RequestedEmail.id)).where(
+                RequestedEmail.queued_at > since, *conditions
+            )
+        )
+
+    if count(RequestedEmail.to_address == to_address) >= config["REQUESTED_EMAILS_PER_RECIPIENT"]:
+        return False
+    if ip_address and (
+        count(RequestedEmail.ip_address == ip_address) >= config["REQUESTED_EMAILS_PER_ADDRESS"]
+    ):
+        return False
+    db.session.add(RequestedEmail(to_address=to_address, ip_address=ip_address, queued_at=now))
+    db.session.flush()
+    return True
 
 
 # Emailed single-use links.
@@ -199,17 +290,21 @@ def _use_token(token: UserToken) -> None:
 
 def _set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
-    user.session_version += 1
+    end_sessions(user)
     user.locked_until = None
 
 
 # Forgotten password.
 
 
-def request_password_reset(email: str) -> None:
-    """Email a reset link if the account exists; the caller says the same thing either way."""
+def request_password_reset(email: str, ip_address: str = "") -> None:
+    """Email a reset link if the account exists and neither it nor the client address has
+    had its share of emails; the caller says the same thing either way."""
     user = find_user(email)
     if user is None or not user.is_active:
+        return
+    # Checked before a new link is made: a flood of requests must not end the link sent.
+    if not _allow_requested_email(user.email, ip_address):
         return
     lifetime = current_app.config["PASSWORD_RESET_LIFETIME"]
     _email_link(
@@ -285,7 +380,7 @@ def set_active(user: User, *, active: bool, by: User) -> None:
         return
     user.is_active = active
     if not active:
-        user.session_version += 1
+        end_sessions(user)
     record_event(
         AuditAction.user_reactivated if active else AuditAction.user_deactivated,
         actor=by,
@@ -295,24 +390,46 @@ def set_active(user: User, *, active: bool, by: User) -> None:
     )
 
 
+def tell_invited_account_holder(existing: User, *, by: User) -> None:
+    """`by` invited an address that already has an account (of another organisation, or the
+    council's): its owner is told, at most a few times an hour, and the inviter is told no
+    more than for any invitation, so inviting reveals no one's account."""
+    if not _allow_requested_email(existing.email, ""):
+        return
+    queue_email(
+        existing.email,
+        "Someone tried to invite you",
+        "accounts/invited_but_registered",
+        user=existing,
+        inviter=by,
+        organisation_name=by.provider.display_name if by.provider else "",
+        sign_in_link=external_url("accounts.sign_in"),
+    )
+
+
 # Provider self-registration.
 
 
-def register_provider(*, organisation_name: str, full_name: str, email: str, password: str) -> None:
+def register_provider(
+    *, organisation_name: str, full_name: str, email: str, password: str, ip_address: str = ""
+) -> None:
     """Create the organisation and its first user, who must confirm the email address.
     An address already registered gets an email saying so, and the page says the same
-    thing either way, so the form does not reveal who has an account."""
+    thing either way; the password is hashed either way too, so neither the page nor the
+    time it takes reveals who has an account."""
     email = normalise_email(email)
+    password_hash = hash_password(password)
     existing = find_user(email)
     if existing is not None:
-        queue_email(
-            existing.email,
-            "You already have an account",
-            "accounts/already_registered",
-            user=existing,
-            sign_in_link=external_url("accounts.sign_in"),
-            reset_link=external_url("accounts.forgotten_password"),
-        )
+        if _allow_requested_email(existing.email, ip_address):
+            queue_email(
+                existing.email,
+                "You already have an account",
+                "accounts/already_registered",
+                user=existing,
+                sign_in_link=external_url("accounts.sign_in"),
+                reset_link=external_url("accounts.forgotten_password"),
+            )
         return
     organisation = ProviderOrganisation(legal_name=organisation_name.strip())
     db.session.add(organisation)
@@ -322,7 +439,7 @@ def register_provider(*, organisation_name: str, full_name: str, email: str, pas
         full_name=full_name.strip(),
         role=Role.provider,
         provider_id=organisation.id,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         is_active=True,
         can_manage_organisation=True,
     )
@@ -340,10 +457,14 @@ def register_provider(*, organisation_name: str, full_name: str, email: str, pas
         subject=user,
         after={"email": email, "role": Role.provider.value, "provider_id": organisation.id},
     )
-    send_email_confirmation(user)
+    send_email_confirmation(user, ip_address=ip_address)
 
 
-def send_email_confirmation(user: User) -> None:
+def send_email_confirmation(user: User, *, ip_address: str = "") -> None:
+    """Email a link to confirm the address, unless it or the client address has had its
+    share of emails (signing in again sends another)."""
+    if not _allow_requested_email(user.email, ip_address):
+        return
     lifetime = current_app.config["EMAIL_CONFIRMATION_LIFETIME"]
     _email_link(
         user, TokenPurpose.confirm_email, lifetime, "Confirm your email address", days=lifetime.days

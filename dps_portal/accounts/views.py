@@ -1,8 +1,7 @@
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
 
 from dps_portal.accounts import operations
 from dps_portal.accounts.forms import (
@@ -11,20 +10,29 @@ from dps_portal.accounts.forms import (
     RegisterProviderForm,
     SignInForm,
 )
-from dps_portal.accounts.models import LoginFailure, TokenPurpose
+from dps_portal.accounts.models import TokenPurpose
 from dps_portal.accounts.operations import SignInOutcome
 from dps_portal.core import clock
 from dps_portal.core.access import public, signed_in
 from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_redirects_to
-from dps_portal.extensions import db
+from dps_portal.extensions import limiter
 
-REFUSED_MESSAGE = (
-    "Enter a correct email address and password. After 10 wrong attempts an account is "
-    "locked for 15 minutes."
+
+def refused_message() -> str:
+    config = current_app.config
+    minutes = int(config["LOGIN_LOCK_DURATION"].total_seconds() // 60)
+    return (
+        f"Enter a correct email address and password. After {config['LOGIN_MAX_FAILURES']} "
+        f"wrong attempts an account is locked for {minutes} minutes."
+    )
+
+
+# Requests per client address to the forms anyone can post (Flask-Limiter; 429 past it).
+sign_in_rate = limiter.limit(lambda: current_app.config["SIGN_IN_RATE_LIMIT"], methods=["POST"])
+email_request_rate = limiter.limit(
+    lambda: current_app.config["EMAIL_REQUEST_RATE_LIMIT"], methods=["POST"]
 )
-# Sign-in failures from one address in the failure window before it is told to wait.
-FAILURES_PER_ADDRESS = 100
 
 HOME_ENDPOINTS = {
     Role.provider: "main.provider_home",
@@ -48,14 +56,10 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _too_many_failures_from(address: str) -> bool:
-    since = clock.now() - current_app.config["LOGIN_FAILURE_WINDOW"]
-    failures = db.session.scalar(
-        select(func.count(LoginFailure.id)).where(
-            LoginFailure.ip_address == address, LoginFailure.failed_at > since
-        )
-    )
-    return failures >= FAILURES_PER_ADDRESS
+def _client_address() -> str:
+    """The client's address: the socket's peer or, behind PROXY_FIX_X_FOR trusted proxies
+    (ProxyFix), the address the outermost of them received the request from."""
+    return request.remote_addr or ""
 
 
 def _remember_email_to_check(kind: str, email: str):
@@ -69,33 +73,34 @@ def _link_expired(kind: str):
 
 
 @public
+@sign_in_rate
 def sign_in():
     if current_user.is_authenticated:
         return redirect(home_url_for(current_user))
     form = SignInForm()
     if form.validate_on_submit():
-        address = request.remote_addr or ""
-        if _too_many_failures_from(address):
-            abort(429)
         # A refused attempt is recorded and kept when the request commits: nothing after
         # this line aborts.
-        result = operations.sign_in(form.email.data, form.password.data, address)
+        result = operations.sign_in(form.email.data, form.password.data, _client_address())
         if result.outcome is SignInOutcome.signed_in:
             target = _safe_next(request.args.get("next"))
             session.clear()
             login_user(result.user)
-            session["last_seen"] = clock.now().timestamp()
+            # What core/web.py measures the session's lifetime and idle time from.
+            session["signed_in_at"] = session["last_seen"] = clock.now().timestamp()
             return redirect(target or home_url_for(result.user))
         if result.outcome is SignInOutcome.email_unconfirmed:
             return render_template("accounts/confirm_first.html", email=result.user.email)
-        form.password.errors.append(REFUSED_MESSAGE)
+        if result.outcome is SignInOutcome.address_throttled:
+            return render_template("errors/429.html"), 429
+        form.password.errors.append(refused_message())
     form.password.data = ""
     return render_template("accounts/sign_in.html", form=form)
 
 
 @signed_in
 def sign_out():
-    operations.record_sign_out(current_user)
+    operations.sign_out(current_user)
     logout_user()
     session.clear()
     return redirect(url_for("accounts.signed_out"))
@@ -107,10 +112,11 @@ def signed_out():
 
 
 @public
+@email_request_rate
 def forgotten_password():
     form = ForgottenPasswordForm()
     if form.validate_on_submit():
-        operations.request_password_reset(form.email.data)
+        operations.request_password_reset(form.email.data, _client_address())
         return _remember_email_to_check("reset", form.email.data)
     return render_template("accounts/forgotten_password.html", form=form)
 
@@ -144,6 +150,7 @@ def reset_password(token: str):
 
 
 @public
+@email_request_rate
 def register():
     if current_user.is_authenticated:
         return redirect(home_url_for(current_user))
@@ -154,6 +161,7 @@ def register():
             full_name=form.full_name.data,
             email=form.email.data,
             password=form.password.data,
+            ip_address=_client_address(),
         )
         return _remember_email_to_check("register", form.email.data)
     form.password.data = form.password_again.data = ""

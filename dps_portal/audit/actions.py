@@ -29,6 +29,9 @@ class AuditAction(enum.StrEnum):
     cqc_import_uploaded = "cqc.import_uploaded"
     cqc_import_failed = "cqc.import_failed"
     cqc_review_kept_out = "home.cqc_review_kept_out"
+    cqc_rating_reported = "cqc_rating_report.reported"
+    cqc_rating_report_confirmed = "cqc_rating_report.confirmed"
+    cqc_rating_report_rejected = "cqc_rating_report.rejected"
     # Onboarding.
     application_started = "application.started"
     application_section_saved = "application.section_saved"
@@ -74,6 +77,19 @@ class AuditAction(enum.StrEnum):
     suspension_lifted = "suspension.lifted"
     cqc_review_cleared = "home.cqc_review_cleared"
     evidence_renewed = "evidence.renewed"
+    # Mini-tenders.
+    tender_drafted = "tender.drafted"
+    tender_request_changed = "tender.request_changed"
+    tender_criteria_changed = "tender.criteria_changed"
+    tender_published = "tender.published"
+    tender_deadline_extended = "tender.deadline_extended"
+    tender_cancelled = "tender.cancelled"
+    tender_invitation_viewed = "tender_invitation.viewed"
+    tender_invitation_declined = "tender_invitation.declined"
+    tender_clarification_asked = "tender_clarification.asked"
+    tender_clarification_answered = "tender_clarification.answered"
+    bid_submitted = "bid.submitted"
+    bid_withdrawn = "bid.withdrawn"
     # Documents.
     document_stored = "document.stored"
     document_downloaded = "document.downloaded"
@@ -86,3 +102,23 @@ class AuditAction(enum.StrEnum):
     email_viewed = "email.viewed"
     # Framework.
     framework_seeded = "framework.seeded"
+
+
+# Words a member's name spells in capitals.
+_ACRONYMS = {"cqc": "CQC", "dps": "DPS", "ods": "ODS", "pdf": "PDF", "csv": "CSV", "nhs": "NHS"}
+
+
+def action_in_words(action: str) -> str:
+    """ "home.cqc_rating_changed" → "Home CQC rating changed": what people read for an action.
+    The words come from the member's name, prefixed by the record kind where the name lacks it;
+    an action the registry no longer knows reads as stored."""
+    try:
+        member = AuditAction(action)
+    except ValueError:
+        return action
+    words = member.name.split("_")
+    kind = action.split(".", 1)[0].split("_")
+    if not set(kind) <= set(words):
+        words = [*kind, *words]
+    text = " ".join(_ACRONYMS.get(word, word) for word in words)
+    return text[:1].upper() + text[1:]

@@ -121,6 +121,75 @@ def record_event(
     return event
 
 
+def record_events(action: AuditAction, changes: list[tuple[Any, Any, Any]], *, actor=None) -> int:
+    """Append one event per (subject, before, after) in a fixed number of statements however
+    many there are (a tender's invitations to a whole category): one claim on the chain for
+    all of them, the hashes chained in order, one insert. Answers how many were recorded."""
+    if not changes:
+        return 0
+    subjects = [_subject_of(subject) for subject, _before, _after in changes]
+    claimed = db.session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == CHAIN_ID)
+        .values(sequence=AuditChainHead.sequence + len(changes))
+    )
+    if claimed.rowcount == 0:
+        # The chain's very first events: record_event makes its head row.
+        for subject, before, after in changes:
+            record_event(action, actor=actor, subject=subject, before=before, after=after)
+        return len(changes)
+    head = db.session.execute(
+        select(AuditChainHead.sequence, AuditChainHead.last_hash).where(
+            AuditChainHead.id == CHAIN_ID
+        )
+    ).one()
+    sequence, prev_hash = head.sequence - len(changes), head.last_hash
+    now = clock.now()
+    ip_address = (request.remote_addr or "") if has_request_context() else ""
+    rows = []
+    for (subject_type, subject_id), (_subject, before, after) in zip(
+        subjects, changes, strict=True
+    ):
+        sequence += 1
+        event = AuditEvent(
+            sequence=sequence,
+            occurred_at=now,
+            actor_id=getattr(actor, "id", None),
+            actor_label=getattr(actor, "email", None) or "system",
+            action=str(action),
+            subject_type=subject_type,
+            subject_id=subject_id,
+            before=_normalised(before),
+            after=_normalised(after),
+            ip_address=ip_address,
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = event_hash(event)
+        rows.append({column: getattr(event, column) for column in _EVENT_COLUMNS})
+    # Rows, not objects: one statement for all of them on every database.
+    db.session.execute(insert(AuditEvent.__table__), rows)
+    db.session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == CHAIN_ID).values(last_hash=prev_hash)
+    )
+    return len(changes)
+
+
+_EVENT_COLUMNS = (
+    "sequence",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "subject_type",
+    "subject_id",
+    "before",
+    "after",
+    "ip_address",
+    "prev_hash",
+    "hash",
+)
+
+
 def record_created(obj, action: AuditAction, *, by, after: Any = None):
     """Add a new row and record its creation, so the event names the row's id."""
     db.session.add(obj)

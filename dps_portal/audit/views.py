@@ -1,10 +1,16 @@
+import json
+from datetime import datetime
+from typing import Any
+
 from flask import abort, render_template, request
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
 from dps_portal.audit import queries
+from dps_portal.audit.actions import action_in_words
 from dps_portal.audit.forms import EventFilterForm, parse_day
 from dps_portal.audit.models import AuditEvent
-from dps_portal.audit.operations import canonical_json
+from dps_portal.core import clock
 from dps_portal.core.access import role_required
 from dps_portal.core.roles import Role
 from dps_portal.core.web import LARGEST_ID
@@ -14,8 +20,33 @@ from dps_portal.extensions import db
 FILTER_FIELDS = ("action", "subject_type", "subject_id", "actor", "from_date", "to_date")
 
 
-def _choices(values: list[str], everything: str) -> list[tuple[str, str]]:
-    return [("", everything), *((value, value) for value in values)]
+def _choices(values: list[str], everything: str, words=str) -> list[tuple[str, str]]:
+    return [("", everything), *((value, words(value)) for value in values)]
+
+
+def _in_uk_time(value: Any) -> Any:
+    """The value with every timestamp written as people read it ("3 March 2026 at 2:05pm
+    (GMT)"); dates and other text unchanged."""
+    if isinstance(value, dict):
+        return {key: _in_uk_time(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_uk_time(item) for item in value]
+    if isinstance(value, str) and len(value) >= 16 and value[:4].isdigit():
+        try:
+            instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        if instant.tzinfo is not None:
+            return clock.format_datetime(instant)
+    return value
+
+
+def readable_json(value: Any) -> Markup:
+    """An event's before or after for people, escaped for a <pre>: indented, keys sorted, times
+    in UK time (the hash is over the stored value, not this). Line breaks are written as
+    character references, which the summary list's macro does not indent."""
+    text = json.dumps(_in_uk_time(value), indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    return escape(text).replace("\n", Markup("&#10;"))
 
 
 def _sequence_arg(name: str) -> int | None:
@@ -27,7 +58,7 @@ def _sequence_arg(name: str) -> int | None:
 @role_required(Role.administrator)
 def list_events():
     form = EventFilterForm(formdata=MultiDict(request.args) if request.args else None)
-    form.action.choices = _choices(queries.action_choices(), "All actions")
+    form.action.choices = _choices(queries.action_choices(), "All actions", action_in_words)
     form.subject_type.choices = _choices(queries.subject_type_choices(), "All record types")
     criteria = queries.EventFilter()
     if request.args and form.validate():
@@ -56,4 +87,4 @@ def show_event(event_id: int):
     event = db.session.get(AuditEvent, event_id)
     if event is None:
         abort(404)
-    return render_template("audit/event.html", event=event, as_json=canonical_json)
+    return render_template("audit/event.html", event=event, readable_json=readable_json)

@@ -2,17 +2,22 @@
 why not. Invitations, direct-award searches, dashboards and reports ask this module and
 nothing else (domain.md section 4).
 
-The rule is asked of a set at once (`eligibility_of`: a whole category, a provider's homes, a
-page of a list) in a fixed number of queries, whatever the number of homes; the one-home
-`eligibility` is a call of it."""
+The rule is stated once, in SQL (`barrier_conditions`: when each barrier holds for a row of
+a care home and a category), so that pages count and filter a whole county in the database.
+It is asked of a set at once (`eligibility_of`: a whole category, a provider's homes, a page
+of a list) in a fixed number of queries, whatever the number of homes: it reads which
+barriers hold from those conditions and words each one; the one-home `eligibility` is a call
+of it."""
 
 import enum
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, true, tuple_
+from sqlalchemy.orm import aliased
 
 from dps_portal.contracts.models import Suspension, TermsAcceptance, TermsVersion
 from dps_portal.core import clock
@@ -38,6 +43,11 @@ class Barrier(enum.Enum):
     cqc_not_registered = "CQC registration not active"
     cqc_inadequate = "CQC rating Inadequate"
     declaration_overdue = "self-declaration overdue"
+
+    @property
+    def label(self) -> str:
+        """As a heading or list shows it: "No satisfactory initial visit"."""
+        return self.value[:1].upper() + self.value[1:]
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,133 @@ def passed_gate_visit_home_ids() -> Select:
     )
 
 
+# The rule, in SQL: the one statement of when each barrier holds.
+
+
+def barrier_conditions(today: date) -> dict[Barrier, ColumnElement[bool]]:
+    """Each barrier as an SQL condition on a row of CareHome and Category (a query that
+    selects from both), in the order people read them: true when it keeps that home from
+    placements in that category on `today`, and never NULL. `eligibility_of` reads these for
+    its set and words each barrier that holds; lists count and filter with them as they are."""
+    return dict(_barrier_conditions(today))
+
+
+@functools.lru_cache(maxsize=8)
+def _barrier_conditions(today: date) -> dict[Barrier, ColumnElement[bool]]:
+    # Built once a day: SQL constructs do not change, and building these costs a page. Each
+    # asks whether the row's ids are IN the set that holds the barrier back, which PostgreSQL
+    # reads once and hashes, for one home as for a county. (Written as correlated EXISTS, the
+    # planner costs them per row, and a county's count crosses its JIT threshold: half a
+    # second compiling, every time.)
+    pairs = admitted_pairs().subquery()
+    in_force = Suspension.is_in_force(today)
+    expired = and_(EvidenceItem.is_current, EvidenceItem.is_expired(today))
+    return {
+        Barrier.not_admitted: tuple_(CareHome.id, Category.id).not_in(
+            select(pairs.c.care_home_id, pairs.c.category_id)
+        ),
+        Barrier.no_initial_visit: CareHome.id.not_in(passed_gate_visit_home_ids()),
+        Barrier.terms_not_accepted: terms_not_accepted(
+            CareHome.provider_id, Category.framework_id, today
+        ),
+        Barrier.provider_suspended: CareHome.provider_id.in_(
+            select(Suspension.provider_id).where(Suspension.care_home_id.is_(None), in_force)
+        ),
+        Barrier.home_suspended: tuple_(CareHome.provider_id, CareHome.id).in_(
+            select(Suspension.provider_id, Suspension.care_home_id).where(
+                Suspension.care_home_id.is_not(None), in_force
+            )
+        ),
+        # The provider's own evidence, or the home's.
+        Barrier.evidence_expired: or_(
+            CareHome.provider_id.in_(
+                select(EvidenceItem.provider_id).where(EvidenceItem.care_home_id.is_(None), expired)
+            ),
+            tuple_(CareHome.provider_id, CareHome.id).in_(
+                select(EvidenceItem.provider_id, EvidenceItem.care_home_id).where(
+                    EvidenceItem.care_home_id.is_not(None), expired
+                )
+            ),
+        ),
+        Barrier.cqc_not_registered: CareHome.is_cqc_registered.is_(False),
+        # Until an officer's review clears it.
+        Barrier.cqc_inadequate: and_(
+            CareHome.cqc_rating.is_not(None),
+            CareHome.cqc_rating == CqcRating.inadequate,
+            CareHome.cqc_review_cleared_at.is_(None),
+        ),
+        Barrier.declaration_overdue: CareHome.provider_id.in_(
+            select(DeclarationRequest.provider_id).where(DeclarationRequest.is_overdue(today))
+        ),
+    }
+
+
+def is_eligible_condition(today: date) -> ColumnElement[bool]:
+    """SQL for a row of CareHome and Category: no barrier holds."""
+    return ~or_(*barrier_conditions(today).values())
+
+
+def terms_not_accepted(provider_id, framework_id, today: date) -> ColumnElement[bool]:
+    """SQL for the terms barrier of a provider in a framework (columns or values): the
+    framework has no terms in effect, or the provider has not accepted the current version
+    and either never accepted one or the current version's accept-by date has passed (an
+    earlier acceptance keeps a provider going until then)."""
+    current = _current_terms_subquery(today)
+    accepted = select(TermsAcceptance.provider_id, TermsVersion.framework_id).join(
+        TermsVersion, TermsAcceptance.terms_version_id == TermsVersion.id
+    )
+    accepted_current = accepted.join(current, current.c.id == TermsVersion.id)
+    accept_by_passed = select(TermsVersion.framework_id).where(
+        TermsVersion.id.in_(select(current.c.id)), TermsVersion.is_accept_by_passed(today)
+    )
+    provider_framework = tuple_(provider_id, framework_id)
+    return or_(
+        framework_id.not_in(select(current.c.framework_id)),
+        and_(
+            provider_framework.not_in(accepted_current),
+            or_(provider_framework.not_in(accepted), framework_id.in_(accept_by_passed)),
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _current_terms_subquery(today: date):
+    """Each framework's current terms (id, framework_id): its newest version in effect."""
+    newer = aliased(TermsVersion)
+    return (
+        select(TermsVersion.id, TermsVersion.framework_id)
+        .where(
+            TermsVersion.is_in_effect(today),
+            ~exists().where(
+                newer.framework_id == TermsVersion.framework_id,
+                newer.version > TermsVersion.version,
+                newer.is_in_effect(today),
+            ),
+        )
+        .subquery("current_terms")
+    )
+
+
+def _barriers_of(
+    home_ids: set[int], category_ids: set[int], today: date
+) -> dict[tuple[int, int], set[Barrier]]:
+    """{(home id, category id): the barriers that hold}, for every home and category given,
+    in one query."""
+    conditions = barrier_conditions(today)
+    rows = db.session.execute(
+        select(CareHome.id, Category.id, *conditions.values())
+        .select_from(CareHome)
+        .join(Category, true())
+        .where(CareHome.id.in_(home_ids), Category.id.in_(category_ids))
+    )
+    return {
+        (home_id, category_id): {
+            barrier for barrier, holds in zip(conditions, flags, strict=True) if holds
+        }
+        for home_id, category_id, *flags in rows
+    }
+
+
 # Asking the rule.
 
 
@@ -91,14 +228,13 @@ def eligibility_of(
     pairs: Iterable[tuple[CareHome, Category]], today: date | None = None
 ) -> list[Eligibility]:
     """The rule for each (home, category), in the order given, in a fixed number of
-    queries: the facts of every home and provider in the set are read together."""
+    queries: which barriers hold (barrier_conditions), and the facts that word them, are
+    read together for every home and provider in the set."""
     today = today or clock.today_uk()
     pairs = list(pairs)
     if not pairs:
         return []
-    facts = _Facts.read(
-        [home for home, _ in pairs], {category.framework_id for _, category in pairs}, today
-    )
+    facts = _Facts.read(pairs, today)
     return [facts.eligibility(home, category, today) for home, category in pairs]
 
 
@@ -159,22 +295,29 @@ def terms_standing(
     provider: ProviderOrganisation, framework_id: int, today: date
 ) -> tuple[Reason | None, str | None]:
     """A provider must have accepted the current version; one that accepted an earlier
-    version keeps going until the current version's accept-by date."""
+    version keeps going until the current version's accept-by date (terms_not_accepted)."""
+    is_barrier = db.session.scalar(
+        select(terms_not_accepted(literal(provider.id), literal(framework_id), today))
+    )
     return _terms_standing(
-        current_terms(framework_id, today), accepted_versions(provider, framework_id), today
+        current_terms(framework_id, today),
+        accepted_versions(provider, framework_id),
+        is_barrier=bool(is_barrier),
     )
 
 
 def _terms_standing(
-    terms: TermsVersion | None, accepted: set[int], today: date
+    terms: TermsVersion | None, accepted: set[int], *, is_barrier: bool
 ) -> tuple[Reason | None, str | None]:
-    if terms is None:
+    """The words for the terms: the reason when the barrier holds, else the warning while
+    an earlier acceptance still counts."""
+    if is_barrier and terms is None:
         text = "The council has not published its terms and conditions yet"
         return Reason(Barrier.terms_not_accepted, text), None
-    if terms.version in accepted:
+    if terms is None or terms.version in accepted:
         return None, None
     text = f"Terms and conditions v{terms.version} not accepted"
-    if accepted and not terms.is_accept_by_passed(today):
+    if not is_barrier:
         return None, f"{text}: accept them by {format_date(terms.accept_by)}"
     if accepted:
         text += f" (they had to be accepted by {format_date(terms.accept_by)})"
@@ -186,9 +329,10 @@ def _terms_standing(
 
 @dataclass
 class _Facts:
-    admitted: set[tuple[int, int]]
+    """Which barriers hold for each home and category of a set, and what words them."""
+
+    barriers: dict[tuple[int, int], set[Barrier]]
     provider_admitted: set[tuple[int, int]]
-    passed_visit: set[int]
     terms: dict[int, TermsVersion]
     accepted: dict[tuple[int, int], set[int]]
     suspensions: dict[int, list[Suspension]]
@@ -196,22 +340,14 @@ class _Facts:
     overdue_declarations: dict[int, DeclarationRequest]
 
     @classmethod
-    def read(cls, homes: list[CareHome], framework_ids: set[int], today: date) -> "_Facts":
-        home_ids = {home.id for home in homes}
-        provider_ids = {home.provider_id for home in homes}
-        pairs = admitted_pairs().subquery()
-        admitted = db.session.execute(
-            select(pairs.c.care_home_id, pairs.c.category_id).where(
-                pairs.c.care_home_id.in_(home_ids)
-            )
-        ).all()
+    def read(cls, pairs: list[tuple[CareHome, Category]], today: date) -> "_Facts":
+        home_ids = {home.id for home, _ in pairs}
+        provider_ids = {home.provider_id for home, _ in pairs}
+        framework_ids = {category.framework_id for _, category in pairs}
         provider_admitted = db.session.execute(
             select(Admission.provider_id, Admission.category_id).where(
                 Admission.provider_id.in_(provider_ids)
             )
-        ).all()
-        passed_visit = db.session.scalars(
-            passed_gate_visit_home_ids().where(Visit.care_home_id.in_(home_ids)).distinct()
         ).all()
         suspensions = db.session.scalars(
             select(Suspension)
@@ -232,9 +368,8 @@ class _Facts:
             .order_by(DeclarationRequest.due_on.desc(), DeclarationRequest.id.desc())
         ).all()
         return cls(
-            admitted={(home_id, category_id) for home_id, category_id in admitted},
+            barriers=_barriers_of(home_ids, {category.id for _, category in pairs}, today),
             provider_admitted={tuple(row) for row in provider_admitted},
-            passed_visit=set(passed_visit),
             terms=_current_terms(framework_ids, today),
             accepted=_accepted_versions(provider_ids, framework_ids),
             suspensions=_grouped(suspensions, "provider_id"),
@@ -244,49 +379,59 @@ class _Facts:
         )
 
     def eligibility(self, home: CareHome, category: Category, today: date) -> Eligibility:
+        """The barriers that hold for the pair, each in words, and the warnings."""
+        barriers = self.barriers[(home.id, category.id)]
         reasons: list[Reason] = []
         warnings: list[str] = []
-        if (home.id, category.id) not in self.admitted:
+        if Barrier.not_admitted in barriers:
             reasons.append(Reason(Barrier.not_admitted, self._not_admitted_text(home, category)))
-        if home.id not in self.passed_visit:
+        if Barrier.no_initial_visit in barriers:
             reasons.append(
                 Reason(Barrier.no_initial_visit, "No satisfactory initial quality-monitoring visit")
             )
         terms_reason, terms_warning = _terms_standing(
             self.terms.get(category.framework_id),
             self.accepted.get((home.provider_id, category.framework_id), set()),
-            today,
+            is_barrier=Barrier.terms_not_accepted in barriers,
         )
         if terms_reason:
             reasons.append(terms_reason)
         if terms_warning:
             warnings.append(terms_warning)
         for suspension in self.suspensions.get(home.provider_id, []):
-            if suspension.care_home_id is None:
+            if suspension.care_home_id is None and Barrier.provider_suspended in barriers:
                 text = f"Provider suspended: {suspension.reason}"
                 reasons.append(Reason(Barrier.provider_suspended, _until(text, suspension)))
-            elif suspension.care_home_id == home.id:
+            elif suspension.care_home_id == home.id and Barrier.home_suspended in barriers:
                 text = f"Suspended: {suspension.reason}"
                 reasons.append(Reason(Barrier.home_suspended, _until(text, suspension)))
         for item in self.evidence.get(home.provider_id, []):
             if item.care_home_id not in (None, home.id):
                 continue
             if item.is_expired(today):
-                text = f"{item.label} expired {format_date(item.expires_on)}"
-                reasons.append(Reason(Barrier.evidence_expired, text))
+                if Barrier.evidence_expired in barriers:
+                    text = f"{item.label} expired {format_date(item.expires_on)}"
+                    reasons.append(Reason(Barrier.evidence_expired, text))
             elif item.is_expiring(today):
                 warnings.append(f"{item.label} expires {format_date(item.expires_on)}")
-        if not home.is_cqc_registered:
+        if Barrier.cqc_not_registered in barriers:
             reasons.append(Reason(Barrier.cqc_not_registered, "CQC registration is not active"))
-        if home.cqc_rating is CqcRating.inadequate and home.cqc_review_cleared_at is None:
+        if Barrier.cqc_inadequate in barriers:
             text = "CQC rating Inadequate"
             if home.cqc_review_required_since is not None:
                 text += ": waiting for a contracts officer's review"
             reasons.append(Reason(Barrier.cqc_inadequate, text))
         declaration = self.overdue_declarations.get(home.provider_id)
-        if declaration is not None:
+        if declaration is not None and Barrier.declaration_overdue in barriers:
             text = f"Renewed self-declaration overdue since {format_date(declaration.due_on)}"
             reasons.append(Reason(Barrier.declaration_overdue, text))
+        # The answer is the rule's: a barrier that holds is a reason, in words or not.
+        worded = {reason.barrier for reason in reasons}
+        reasons += [
+            Reason(barrier, barrier.label)
+            for barrier in Barrier
+            if barrier in barriers and barrier not in worded
+        ]
         return Eligibility(home=home, category=category, reasons=reasons, warnings=warnings)
 
     def _not_admitted_text(self, home: CareHome, category: Category) -> str:
@@ -297,10 +442,12 @@ class _Facts:
 
 def _current_terms(framework_ids: set[int], today: date) -> dict[int, TermsVersion]:
     """Each framework's newest version already in effect."""
+    current = _current_terms_subquery(today)
     versions = db.session.scalars(
-        select(TermsVersion)
-        .where(TermsVersion.framework_id.in_(framework_ids), TermsVersion.is_in_effect(today))
-        .order_by(TermsVersion.version)
+        select(TermsVersion).where(
+            TermsVersion.id.in_(select(current.c.id)),
+            TermsVersion.framework_id.in_(framework_ids),
+        )
     ).all()
     return {terms.framework_id: terms for terms in versions}
 

@@ -8,15 +8,21 @@ from datetime import date
 from flask import current_app, url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
-from dps_portal.contracts.eligibility import Barrier, Eligibility, eligibility_of
+from dps_portal.contracts.eligibility import (
+    Barrier,
+    Eligibility,
+    barrier_conditions,
+    eligibility_of,
+    is_eligible_condition,
+)
 from dps_portal.contracts.models import Suspension, SuspensionState
 from dps_portal.core import clock
 from dps_portal.core.clock import format_date
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category, current_framework
-from dps_portal.onboarding.admissions import admitted_pairs
+from dps_portal.onboarding.admissions import admitted_home_ids, admitted_pairs
 from dps_portal.providers.models import CareHome, ProviderOrganisation
 
 # What a provider can do about each barrier, in plain words.
@@ -88,17 +94,6 @@ def provider_advice(results: list[Eligibility]) -> list[Advice]:
 PAGE_SIZE = 50
 
 
-class ListPagination(Pagination):
-    """A page of a list already in memory, for the pagination macro: the rows of an answer
-    that only Python can give (the contract gate's), counted from the list itself."""
-
-    def _query_items(self) -> list:
-        return self._query_args["rows"][self._query_offset : self._query_offset + self.per_page]
-
-    def _query_count(self) -> int:
-        return len(self._query_args["rows"])
-
-
 @dataclass(frozen=True)
 class EligibilityRow:
     provider: ProviderOrganisation
@@ -107,10 +102,10 @@ class EligibilityRow:
     result: Eligibility
 
 
-@dataclass(frozen=True)
+@dataclass
 class EligibilityCounts:
-    pairs: int
-    eligible: int
+    pairs: int = 0
+    eligible: int = 0
 
     @property
     def not_eligible(self) -> int:
@@ -119,46 +114,64 @@ class EligibilityCounts:
 
 @dataclass(frozen=True)
 class MarketEligibility:
-    """A page of homes (each with its rows, one per category), the counts of every home and
-    category before the "not eligible only" filter, and those counts per category."""
+    """A page of homes (`page`, by home; `rows`, one per home and category on it, with the
+    gate's answer and its reasons), the counts of every admitted home and category before
+    the "not eligible only" filter, those counts per category, and how many pairs each
+    barrier holds back."""
 
     page: Pagination
+    rows: list[EligibilityRow]
     counts: EligibilityCounts
     by_category: list[tuple[Category, EligibilityCounts]]
-
-    @property
-    def rows(self) -> list[EligibilityRow]:
-        return [row for home_rows in self.page.items for row in home_rows]
+    by_barrier: list[tuple[Barrier, int]]
 
 
-def admitted_homes_and_categories(
-    category_id: int | None = None,
-) -> list[tuple[CareHome, Category]]:
-    """Every home admitted to a category, with that category, its provider loaded."""
+def _admitted_pairs_joined(query: Select, category_id: int | None) -> Select:
+    """`query` from every admitted home and category (CareHome and Category joined, so the
+    gate's barrier_conditions apply), of one category when given."""
     pairs = admitted_pairs().subquery()
     query = (
-        select(CareHome, Category)
-        .join(pairs, pairs.c.care_home_id == CareHome.id)
+        query.select_from(pairs)
+        .join(CareHome, CareHome.id == pairs.c.care_home_id)
         .join(Category, Category.id == pairs.c.category_id)
-        .join(ProviderOrganisation, ProviderOrganisation.id == CareHome.provider_id)
-        .options(contains_eager(CareHome.provider))
-        .order_by(
-            ProviderOrganisation.legal_name,
-            ProviderOrganisation.id,
-            CareHome.name,
-            CareHome.id,
-            Category.position,
-            Category.id,
-        )
     )
     if category_id is not None:
         query = query.where(Category.id == category_id)
-    return [(home, category) for home, category in db.session.execute(query)]
+    return query
 
 
-def _counts(rows: list[EligibilityRow]) -> EligibilityCounts:
-    return EligibilityCounts(
-        pairs=len(rows), eligible=sum(1 for row in rows if row.result.is_eligible)
+def eligibility_counts(
+    category_id: int | None = None, today: date | None = None
+) -> tuple[EligibilityCounts, list[tuple[Category, EligibilityCounts]], list[tuple[Barrier, int]]]:
+    """The admitted homes and categories counted in one aggregate query, by category and by
+    which barriers hold: every pair, those eligible, each category's, and each barrier's."""
+    today = today or clock.today_uk()
+    conditions = barrier_conditions(today)
+    flags = list(conditions.values())
+    rows = db.session.execute(
+        _admitted_pairs_joined(select(Category.id, func.count(), *flags), category_id).group_by(
+            Category.id, *flags
+        )
+    ).all()
+    counts = EligibilityCounts()
+    per_category: dict[int, EligibilityCounts] = {}
+    per_barrier = dict.fromkeys(conditions, 0)
+    for category_id_, number, *holds in rows:
+        held = [barrier for barrier, holding in zip(conditions, holds, strict=True) if holding]
+        for each in (counts, per_category.setdefault(category_id_, EligibilityCounts())):
+            each.pairs += number
+            each.eligible += 0 if held else number
+        for barrier in held:
+            per_barrier[barrier] += number
+    chosen = db.session.scalars(
+        select(Category)
+        .where(Category.id.in_(per_category))
+        .order_by(Category.position, Category.id)
+    ).all()
+    return (
+        counts,
+        [(category, per_category[category.id]) for category in chosen],
+        [(barrier, number) for barrier, number in per_barrier.items() if number],
     )
 
 
@@ -171,30 +184,57 @@ def market_eligibility(
 ) -> MarketEligibility:
     """Each admitted home and category with its eligibility, paginated by home (the page
     comes from the request's ?page=), and the counts before the "not eligible only" filter.
-    The gate is asked once for the whole set, in a fixed number of queries."""
-    pairs = admitted_homes_and_categories(category_id)
-    answers = eligibility_of(pairs, today)
+    The counts, the filter and the page are SQL (the gate's barrier_conditions); the gate is
+    asked in words for the page's homes only."""
+    today = today or clock.today_uk()
+    counts, by_category, by_barrier = eligibility_counts(category_id, today)
+    shown = admitted_home_ids(category_id)
+    if not_eligible_only:
+        shown = _admitted_pairs_joined(select(CareHome.id), category_id).where(
+            ~is_eligible_condition(today)
+        )
+    homes = (
+        select(CareHome.id)
+        .join(ProviderOrganisation, ProviderOrganisation.id == CareHome.provider_id)
+        .where(CareHome.id.in_(shown))
+        .order_by(
+            ProviderOrganisation.legal_name, ProviderOrganisation.id, CareHome.name, CareHome.id
+        )
+    )
+    page = db.paginate(homes, per_page=per_page, error_out=False)
+    pairs = admitted_homes_and_categories(category_id, list(page.items)) if page.items else []
     rows = [
         EligibilityRow(home.provider, home, category, result)
-        for (home, category), result in zip(pairs, answers, strict=True)
+        for (home, category), result in zip(pairs, eligibility_of(pairs, today), strict=True)
     ]
-    per_category: dict[int, list[EligibilityRow]] = {}
-    chosen: dict[int, Category] = {}
-    for row in rows:
-        per_category.setdefault(row.category.id, []).append(row)
-        chosen[row.category.id] = row.category
-    by_category = [
-        (category, _counts(per_category[category.id]))
-        for category in sorted(chosen.values(), key=lambda each: (each.position, each.id))
-    ]
-    counts = _counts(rows)
     if not_eligible_only:
         rows = [row for row in rows if not row.result.is_eligible]
-    homes: dict[int, list[EligibilityRow]] = {}
-    for row in rows:
-        homes.setdefault(row.home.id, []).append(row)
-    page = ListPagination(per_page=per_page, error_out=False, rows=list(homes.values()))
-    return MarketEligibility(page=page, counts=counts, by_category=by_category)
+    return MarketEligibility(
+        page=page, rows=rows, counts=counts, by_category=by_category, by_barrier=by_barrier
+    )
+
+
+def admitted_homes_and_categories(
+    category_id: int | None = None, home_ids: list[int] | None = None
+) -> list[tuple[CareHome, Category]]:
+    """Every admitted home and category (of one category, of some homes, when given), each
+    home's provider loaded, by provider, home and category."""
+    query = (
+        _admitted_pairs_joined(select(CareHome, Category), category_id)
+        .join(ProviderOrganisation, ProviderOrganisation.id == CareHome.provider_id)
+        .options(contains_eager(CareHome.provider))
+        .order_by(
+            ProviderOrganisation.legal_name,
+            ProviderOrganisation.id,
+            CareHome.name,
+            CareHome.id,
+            Category.position,
+            Category.id,
+        )
+    )
+    if home_ids is not None:
+        query = query.where(CareHome.id.in_(home_ids))
+    return [(home, category) for home, category in db.session.execute(query)]
 
 
 def categories() -> list[Category]:
@@ -237,9 +277,9 @@ class SuspensionGroups:
 
 
 def _suspensions() -> Select:
-    """Suspensions with what their lists show (the home and the provider) loaded."""
+    """Suspensions with what their lists show (the home and the provider) joined in."""
     return select(Suspension).options(
-        selectinload(Suspension.provider), selectinload(Suspension.care_home)
+        joinedload(Suspension.provider, innerjoin=True), joinedload(Suspension.care_home)
     )
 
 

@@ -19,6 +19,7 @@ from dps_portal.contracts.models import Suspension
 from dps_portal.contracts.policy import can_recommend_suspension
 from dps_portal.core.access import role_required, staff_only
 from dps_portal.core.errors import InvalidTransition
+from dps_portal.core.forms import id_from
 from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
 from dps_portal.extensions import db
@@ -100,7 +101,7 @@ def show_suspension(suspension_id: int):
 
 @officers_only
 def suspend():
-    provider = db.session.get(ProviderOrganisation, request.args.get("provider_id", type=int) or 0)
+    provider = db.session.get(ProviderOrganisation, id_from(request.args.get("provider_id")) or 0)
     if provider is None:
         abort(404)
     homes = sorted(provider.homes, key=lambda home: (home.name, home.id))
@@ -220,7 +221,8 @@ def _take(step: Step, suspension_id: int):
         flash(step.done, "success")
         return redirect(_suspension_url(suspension))
     if request.method == "POST" and not can_act:
-        flash(f"This suspension is {queries.suspension_status(suspension).text.lower()}.")
+        status = queries.suspension_status(suspension).text
+        flash(f"This suspension is {status[:1].lower()}{status[1:]}.")
         return redirect(_suspension_url(suspension))
     return render_template(
         step.template,

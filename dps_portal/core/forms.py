@@ -1,18 +1,38 @@
-"""Form fields every feature shares: GOV.UK dates typed in three boxes, and money typed as text."""
+"""Form fields every feature shares: GOV.UK dates typed in three boxes, money typed as text, and
+radios that answer any value that is not one of their choices with their own message."""
 
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovTextArea, GovTextInput
-from wtforms import Field, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, StopValidation
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovRadioInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import Field, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from dps_portal.core.money import format_gbp
 
+# The largest id a database integer column holds (PostgreSQL's INTEGER).
+LARGEST_ID = 2**31 - 1
+ID_PATTERN = re.compile(r"[1-9][0-9]{0,9}")
 MONEY_PATTERN = re.compile(r"\d+(\.\d{1,2})?")
 # Money columns are Numeric(12, 2): an amount must be below this to be kept.
 MONEY_LIMIT = Decimal("10000000000")
+
+
+def id_from(value) -> int | None:
+    """The id a form or query value names (a hidden field, ?provider_id=), or None when it
+    names no row: written otherwise than the portal writes ids (digits, no leading zero), or
+    too large for the database to hold, which would be an error there rather than no row."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not ID_PATTERN.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= LARGEST_ID else None
 
 
 def strip(value):
@@ -119,6 +139,35 @@ class UkDateField(Field):
             raise StopValidation(self.problem)
 
 
+class Radios(RadioField):
+    """GOV.UK radios. A value that is not one of the choices (blank spaces too, which a browser
+    never sends) gets the field's `message`, as nothing chosen does when an answer is required;
+    an optional question left unanswered reads as None."""
+
+    widget = GovRadioInput()
+
+    def __init__(self, label=None, choices=None, *, message: str, required: bool = True, **kwargs):
+        # Optional's usual reading of blank spaces as "no answer" would drop the message and
+        # keep the spaces as the answer.
+        first = InputRequired(message=message) if required else Optional(strip_whitespace=False)
+        super().__init__(label, [first], choices=choices, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = valuelist[0]  # Not one of the choices: pre_validate says so.
+        if self.data == "":
+            self.data = None
+
+    def pre_validate(self, form):
+        if self.data is None:
+            return  # Nothing chosen: InputRequired or Optional says what that means.
+        if not any(match for _value, _label, match, *_ in self.iter_choices()):
+            raise StopValidation(self.message)
+
+
 LONG_TEXT = 5000
 
 
@@ -126,7 +175,8 @@ def text_area(
     label: str, missing: str | None = None, description: str = "", *, limit: int = LONG_TEXT
 ) -> TextAreaField:
     """A long answer, required when `missing` (the message) is given."""
-    validators = [InputRequired(message=missing)] if missing else [Optional()]
+    # DataRequired reads the answer after `strip`: blank spaces are no answer.
+    validators = [DataRequired(message=missing)] if missing else [Optional()]
     validators.append(Length(max=limit, message=f"{label} must be {limit:,} characters or fewer"))
     return TextAreaField(
         label,

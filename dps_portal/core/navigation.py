@@ -15,6 +15,7 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
         ("providers.show_organisation", "Organisation"),
         ("providers.list_homes", "Care homes"),
         ("onboarding.list_applications", "Applications"),
+        ("tenders.list_opportunities", "Mini-tenders"),
         ("actions.list_visits", "Quality visits"),
         ("returns.list_returns", "Quality returns"),
         ("terms.show_terms", "Contract"),
@@ -24,6 +25,7 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
     Role.contracts_officer: [
         ("main.officer_home", "Home"),
         ("review.list_applications", "Applications"),
+        ("tenders.list_tenders", "Mini-tenders"),
         ("providers.list_providers", "Providers"),
         ("quality.list_visits", "Visits"),
         ("contracts.list_eligibility", "Eligibility"),

@@ -2,7 +2,6 @@
 enforcement, idle timeout, security headers, error pages."""
 
 import secrets
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -21,8 +20,7 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, ValidationError
@@ -33,16 +31,12 @@ from dps_portal.core import clock
 from dps_portal.core.access import declared_access
 from dps_portal.core.clock import format_date, format_datetime
 from dps_portal.core.errors import REFUSALS
-from dps_portal.core.forms import add_error
+from dps_portal.core.forms import LARGEST_ID, add_error
 from dps_portal.core.money import format_gbp
 from dps_portal.core.navigation import council_name, navigation
 from dps_portal.extensions import db, login_manager
 
 ERROR_PAGES = {400, 403, 404, 405, 413, 429, 500}
-
-
-# The largest id a database integer column holds (PostgreSQL's INTEGER).
-LARGEST_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
@@ -73,8 +67,9 @@ def _without_nul(values: MultiDict) -> tuple[ImmutableMultiDict, bool]:
 
 
 class PortalRequest(Flask.request_class):
-    """A request whose query and form values hold no NUL character: no one types one, and
-    PostgreSQL cannot keep text with one in it. Removed, and the person told."""
+    """A request whose query and form values, and the names of its files, hold no NUL
+    character: no one types one, and PostgreSQL cannot keep text with one in it. Removed, and
+    the person told."""
 
     @cached_property
     def args(self) -> MultiDict:
@@ -84,6 +79,10 @@ class PortalRequest(Flask.request_class):
     def _load_form_data(self) -> None:
         super()._load_form_data()
         cleaned, changed = _without_nul(self.__dict__["form"])
+        for _name, upload in self.__dict__["files"].items(multi=True):
+            if upload.filename and NUL in upload.filename:
+                upload.filename = upload.filename.replace(NUL, "")
+                changed = True
         if changed:
             self.__dict__["form"] = cleaned
             flash("We removed characters that cannot be stored (NUL) from what you sent.")
@@ -98,7 +97,7 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     app.before_request(_enforce_declared_access)
-    app.before_request(_expire_idle_staff_sessions)
+    app.before_request(_end_expired_sessions)
     app.after_request(_set_security_headers)
     # Registered last, so it runs first: the response is only sent once its changes are kept.
     app.after_request(_commit_request)
@@ -112,17 +111,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     for refusal in REFUSALS:
         app.register_error_handler(refusal, _refused)
+    app.register_error_handler(IntegrityError, _conflict)
     app.register_error_handler(Exception, _unexpected_error)
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """SQLite: enforce foreign keys and wait for the write lock rather than fail at once."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.close()
 
 
 # One commit a request. Operations flush; the request keeps their work at its end, and an
@@ -130,8 +120,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _commit_request(response):
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        return _conflict(error)
     return response
+
+
+CONFLICT_MESSAGE = (
+    "This was not saved: someone else made the same change at the same moment. "
+    "Check what is here now, and try again if it is still needed."
+)
+
+
+def _conflict(error: IntegrityError):
+    """Two requests raced to the same unique row and the database kept the first: the second
+    is undone and told, never shown an error page."""
+    db.session.rollback()
+    current_app.logger.warning("Integrity conflict on %s: %s", request.path, error.orig)
+    flash(CONFLICT_MESSAGE)
+    if request.method == "GET":
+        return redirect(url_for("main.index"))
+    return redirect(request.full_path)
 
 
 def _same_site_referrer() -> str | None:
@@ -185,20 +195,44 @@ def _enforce_declared_access():
     return None
 
 
-def _expire_idle_staff_sessions():
-    """Staff are signed out after 30 minutes without a request."""
-    if not current_user.is_authenticated:
+def _in_words(span, *, hours: bool) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if hours and minutes % 60 == 0:
+        return "1 hour" if minutes == 60 else f"{minutes // 60} hours"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _end_expired_sessions():
+    """A session ends SESSION_ABSOLUTE_LIFETIME after signing in (12 hours), and after a
+    spell without a request: STAFF_IDLE_TIMEOUT (30 minutes) for staff, who see every
+    provider's records, PROVIDER_IDLE_TIMEOUT (60) for provider users. The times are in the
+    signed session cookie, so a copy of an old cookie is as expired as the original; the
+    person is told why and, once signed in again, comes back to where they were."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
         return None
+    config = current_app.config
     now = clock.now().timestamp()
-    last_seen = session.get("last_seen")
-    timeout = current_app.config["STAFF_IDLE_TIMEOUT"].total_seconds()
-    if current_user.is_staff and last_seen is not None and now - last_seen > timeout:
-        logout_user()
-        session.clear()
-        flash("You were signed out because you had not used the portal for 30 minutes.")
-        return redirect(url_for("accounts.sign_in", next=request.full_path))
-    session["last_seen"] = now
-    return None
+    # A session made without signing in through the form (older ones, tests) starts now.
+    signed_in_at = session.setdefault("signed_in_at", now)
+    last_seen = session.get("last_seen", now)
+    lifetime = config["SESSION_ABSOLUTE_LIFETIME"]
+    idle = config["STAFF_IDLE_TIMEOUT" if current_user.is_staff else "PROVIDER_IDLE_TIMEOUT"]
+    if now - signed_in_at > lifetime.total_seconds():
+        reason = (
+            "You were signed out because you signed in more than "
+            f"{_in_words(lifetime, hours=True)} ago. Sign in again to carry on."
+        )
+    elif now - last_seen > idle.total_seconds():
+        reason = f"You were signed out after {_in_words(idle, hours=False)} without activity."
+    else:
+        session["last_seen"] = now
+        return None
+    # Where they were: the page itself, or for a form sent the page the form was on.
+    back_to = request.full_path.rstrip("?") if request.method == "GET" else _same_site_referrer()
+    logout_user()
+    session.clear()
+    flash(reason)
+    return redirect(url_for("accounts.sign_in", next=back_to))
 
 
 def csp_nonce() -> str:

@@ -1,5 +1,7 @@
+import enum
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, and_
 from sqlalchemy.ext.hybrid import hybrid_method
@@ -32,8 +34,20 @@ class CqcLocation(Base):
     imported_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
+class RatingOrigin(enum.Enum):
+    """Where a home's CQC rating came from: never from the provider it gates."""
+
+    cqc_import = "CQC data"
+    officer_entry = "Entered by a contracts officer"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
 class CqcRatingChange(IdMixin, Base):
-    """A home's CQC rating as an import changed it: the rating history, oldest first by id."""
+    """A home's CQC rating as the CQC's data or an officer's entry changed it: the rating
+    history, oldest first by id. The newest row says where the current rating came from."""
 
     __tablename__ = "cqc_rating_change"
 
@@ -41,9 +55,114 @@ class CqcRatingChange(IdMixin, Base):
     previous_rating: Mapped[CqcRating | None] = mapped_column(enum_type(CqcRating))
     new_rating: Mapped[CqcRating | None] = mapped_column(enum_type(CqcRating))
     published_on: Mapped[date | None]
+    # When the change was made (by an import, or by an officer's entry).
     imported_at: Mapped[datetime] = mapped_column(default=clock.now)
     # The name of the file the change came from, as given to the import command.
     source_file: Mapped[str] = mapped_column(String(255), default="")
+    origin: Mapped[RatingOrigin] = mapped_column(
+        enum_type(RatingOrigin), default=RatingOrigin.cqc_import
+    )
+    # An officer's entry: who recorded it, where they read the rating, and why.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    source: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    # The provider's report the officer confirmed, when the entry came from one.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("cqc_rating_report.id"))
+
+    recorded_by = relationship("User")
+
+    @property
+    def is_officer_entry(self) -> bool:
+        return self.origin is RatingOrigin.officer_entry
+
+    @property
+    def source_text(self) -> str:
+        """Where the rating came from, in words a provider may read."""
+        if self.is_officer_entry:
+            return f"Recorded by the council from: {self.source}"
+        if self.source_file:
+            return f"The CQC’s published data ({self.source_file})"
+        return "The CQC’s published data"
+
+
+class CqcRatingReportState(StateEnum):
+    pending = "Waiting for a check"
+    confirmed = "Confirmed"
+    rejected = "Rejected"
+
+    __transitions__ = {"pending": ("confirmed", "rejected")}
+    __stamps__ = {"confirmed": "decided_at", "rejected": "decided_at"}
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+    @property
+    def tag_class(self) -> str:
+        return REPORT_STATE_TAGS[self]
+
+
+REPORT_STATE_TAGS = {
+    CqcRatingReportState.pending: "govuk-tag--blue",
+    CqcRatingReportState.confirmed: "govuk-tag--green",
+    CqcRatingReportState.rejected: "govuk-tag--red",
+}
+
+# Links in a report are shown as links only when they point at the CQC's own site.
+CQC_HOSTS = ("cqc.org.uk",)
+
+
+class CqcRatingReport(IdMixin, Base):
+    """A provider's report that the CQC has rated one of its homes anew. Nothing changes for
+    the contract gate until an officer has checked it against the CQC's publication and
+    confirmed it (which records the rating as an officer's entry) or rejected it."""
+
+    __tablename__ = "cqc_rating_report"
+    noun = "report of a CQC rating"
+    __table_args__ = (
+        CheckConstraint(
+            "(state = 'pending') = (decided_at IS NULL)",
+            name="decided_at_set_when_decided",
+        ),
+    )
+
+    care_home_id: Mapped[int] = foreign_key("care_home.id")
+    provider_id: Mapped[int] = foreign_key("provider_organisation.id")
+    state: Mapped[CqcRatingReportState] = mapped_column(
+        enum_type(CqcRatingReportState), default=CqcRatingReportState.pending, index=True
+    )
+    rating: Mapped[CqcRating] = mapped_column(enum_type(CqcRating))
+    published_on: Mapped[date]
+    link: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    reported_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The officer's note on confirming, or the reason for rejecting (told to the provider).
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    care_home = relationship("CareHome")
+    provider = relationship("ProviderOrganisation")
+    reported_by = relationship("User", foreign_keys=[reported_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state is CqcRatingReportState.pending
+
+    def can_decide(self, user) -> bool:
+        """A contracts officer confirms or rejects it, once."""
+        return user.is_contracts_officer and self.is_pending
+
+    @property
+    def link_is_cqc(self) -> bool:
+        """Whether the link points at the CQC's site (only then is it shown as a link)."""
+        parts = urlsplit(self.link)
+        host = (parts.hostname or "").lower()
+        return parts.scheme == "https" and any(
+            host == known or host.endswith(f".{known}") for known in CQC_HOSTS
+        )
 
 
 class CqcImportState(StateEnum):

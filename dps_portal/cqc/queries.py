@@ -1,9 +1,15 @@
-"""Read models for the CQC pages: imports, homes waiting for review, a home's history."""
+"""Read models for the CQC pages: imports, homes waiting for review, a home's history, and
+the ratings providers have reported."""
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from dps_portal.cqc.models import CqcImport, CqcRatingChange
+from dps_portal.cqc.models import (
+    CqcImport,
+    CqcRatingChange,
+    CqcRatingReport,
+    CqcRatingReportState,
+)
 from dps_portal.extensions import db
 from dps_portal.providers.models import CareHome
 
@@ -44,12 +50,71 @@ def reviews_waiting() -> int:
     )
 
 
+def _changes_of(home: CareHome) -> Select:
+    """The home's rating changes, newest first, with the officers who recorded them."""
+    return (
+        select(CqcRatingChange)
+        .options(selectinload(CqcRatingChange.recorded_by))
+        .where(CqcRatingChange.care_home_id == home.id)
+        .order_by(CqcRatingChange.id.desc())
+    )
+
+
 def rating_history(home: CareHome) -> list[CqcRatingChange]:
     """Newest first."""
-    return list(
-        db.session.scalars(
-            select(CqcRatingChange)
-            .where(CqcRatingChange.care_home_id == home.id)
-            .order_by(CqcRatingChange.id.desc())
+    return list(db.session.scalars(_changes_of(home)))
+
+
+def current_rating_change(
+    home: CareHome, history: list[CqcRatingChange] | None = None
+) -> CqcRatingChange | None:
+    """The change that gave the home its current rating: where the rating came from. None
+    for a rating the portal holds no history of. `history`, newest first, if already read."""
+    if history is not None:
+        change = history[0] if history else None
+    else:
+        change = db.session.scalars(_changes_of(home).limit(1)).first()
+    if change is None or (change.new_rating, change.published_on) != (
+        home.cqc_rating,
+        home.cqc_rating_on,
+    ):
+        return None
+    return change
+
+
+# Ratings providers have reported.
+
+
+def pending_report_of(home: CareHome) -> CqcRatingReport | None:
+    """The home's report waiting for an officer's check (there is at most one)."""
+    return db.session.scalars(
+        select(CqcRatingReport)
+        .where(
+            CqcRatingReport.care_home_id == home.id,
+            CqcRatingReport.state == CqcRatingReportState.pending,
         )
+        .order_by(CqcRatingReport.id)
+        .limit(1)
+    ).first()
+
+
+def pending_reports_query() -> Select:
+    """Reports waiting for a check, oldest first, with their homes, providers and reporters."""
+    return (
+        select(CqcRatingReport)
+        .options(
+            selectinload(CqcRatingReport.care_home),
+            selectinload(CqcRatingReport.provider),
+            selectinload(CqcRatingReport.reported_by),
+        )
+        .where(CqcRatingReport.state == CqcRatingReportState.pending)
+        .order_by(CqcRatingReport.created_at, CqcRatingReport.id)
+    )
+
+
+def reports_waiting() -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(CqcRatingReport)
+        .where(CqcRatingReport.state == CqcRatingReportState.pending)
     )

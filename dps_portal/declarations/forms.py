@@ -2,16 +2,11 @@
 are the current question set's exclusion-ground questions, built into the form per request."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextArea,
-)
-from wtforms import BooleanField, RadioField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea
+from wtforms import BooleanField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
-from dps_portal.core.forms import LONG_TEXT, strip, text_area
+from dps_portal.core.forms import LONG_TEXT, Radios, strip, text_area
 from dps_portal.onboarding.questions import Question
 
 
@@ -62,12 +57,12 @@ def declaration_form(questions, previous: dict | None = None, **kwargs) -> Decla
 
     for question in questions:
         if question.kind == "yes_no":
-            field = RadioField(
+            field = Radios(
                 question.text,
+                [("yes", "Yes"), ("no", "No")],
+                message="Select yes or no",
+                required=False,
                 description=question.hint,
-                choices=[("yes", "Yes"), ("no", "No")],
-                widget=GovRadioInput(),
-                validators=[Optional()],
                 default=(previous or {}).get(question.key),
             )
         else:

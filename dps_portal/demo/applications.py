@@ -1,5 +1,6 @@
-"""Demo applications: one draft, one waiting for a decision (day 3 of 10), one provider
-admitted in two categories, one rejected. Made through the same operations people use."""
+"""Demo applications: one draft, one waiting for a decision (day 3 of 10, partly reviewed),
+one provider admitted in two categories, one rejected. Made through the same operations
+people use: every decision rests on a review of every section."""
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -17,10 +18,14 @@ from dps_portal.extensions import db
 from dps_portal.framework.models import Framework
 from dps_portal.onboarding import answers, operations
 from dps_portal.onboarding.checks import scopes_of
-from dps_portal.onboarding.models import Application
+from dps_portal.onboarding.models import Application, ReviewOutcome
 from dps_portal.onboarding.question_sets import definition_of
 from dps_portal.onboarding.questions import Question
-from dps_portal.onboarding.review.operations import CategoryChoice, decide_application
+from dps_portal.onboarding.review.operations import (
+    CategoryChoice,
+    decide_application,
+    review_section,
+)
 from dps_portal.onboarding.rules import decision_due_on
 from dps_portal.providers.models import ProviderOrganisation
 
@@ -123,6 +128,29 @@ def _complete_and_submit(application: Application) -> None:
     operations.submit_application(application, by=user)
 
 
+def review_sections(
+    application: Application,
+    *,
+    by: User,
+    failed: dict[str, str] | None = None,
+    only: set[str] | None = None,
+) -> None:
+    """The officer's review of each section (or those in `only`): a pass, or a fail with the
+    comment `failed` gives for it."""
+    failed = failed or {}
+    for section in definition_of(application.question_set).sections:
+        if only is not None and section.key not in only:
+            continue
+        comment = failed.get(section.key, "")
+        review_section(
+            application,
+            section.key,
+            outcome=ReviewOutcome.failed if comment else ReviewOutcome.passed,
+            comment=comment,
+            by=by,
+        )
+
+
 def _provider_user(provider: ProviderOrganisation) -> User:
     return db.session.scalars(
         select(User).where(User.provider_id == provider.id).order_by(User.id)
@@ -164,6 +192,7 @@ def seed_applications(framework: Framework, providers: dict[str, ProviderOrganis
             application = _start(provider, ["MH", "LDA"], framework)
             _complete_and_submit(application)
         with clock.frozen(_at_ten(add_working_days(received, decided_after))):
+            review_sections(application, by=officer)
             decide_application(
                 application,
                 {c.id: CategoryChoice(admit=True) for c in application.categories},
@@ -188,6 +217,14 @@ def seed_applications(framework: Framework, providers: dict[str, ProviderOrganis
             application = _start(rejected, ["ENH"], framework)
             _complete_and_submit(application)
         with clock.frozen(_at_ten(add_working_days(received, 8))):
+            review_sections(
+                application,
+                by=officer,
+                failed={
+                    "workforce": "No evidence of positive behaviour support training at "
+                    "practitioner level."
+                },
+            )
             decide_application(
                 application,
                 {
@@ -212,6 +249,13 @@ def seed_applications(framework: Framework, providers: dict[str, ProviderOrganis
         with clock.frozen(_at_ten(received)):
             application = _start(waiting, ["MH", "LDA"], framework)
             _complete_and_submit(application)
+        # The officer has begun the review: the rest of the sections are still to do.
+        with clock.frozen(_at_ten(add_working_days(received, 1))):
+            review_sections(
+                application,
+                by=officer,
+                only={"exclusion_grounds", "financial_standing", "insurance"},
+            )
         assert application.due_on == decision_due_on(received, framework.decision_working_days)
         made += 1
 

@@ -1466,7 +1466,7 @@ class County:
             table = model.__table__.name
             db.session.execute(
                 text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608  # the models' own table names
                     f'(SELECT max(id) FROM "{table}"))'
                 )
             )

@@ -2,14 +2,16 @@
 registered, and every admitted home with its standing at the contract gate.
 
 It is drawn once, by a job, when what it shows changes (`keep_summary`), and kept in the
-document store with its SHA-256; the download serves the newest kept copy. The SHA-256 of the
-summary's data (everything it shows but the moment it was produced) is kept in the stored
-document's description, so the job knows whether the data changed since."""
+document store with its SHA-256; the download serves the newest kept copy, and never draws one
+(at a county's size that takes longer than a request may): until the job has kept a copy, the
+person is told when it will be ready (`summary_status`). The SHA-256 of the summary's data
+(everything it shows but the moment it was produced) is kept in the stored document's
+description, so the job knows whether the data changed since."""
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -18,13 +20,23 @@ from dps_portal.contracts.eligibility import Eligibility, eligibility_of
 from dps_portal.core import clock
 from dps_portal.documents.models import StoredDocument, safe_filename
 from dps_portal.documents.pdf import store_pdf
+from dps_portal.documents.storage import DocumentUnavailable, open_document
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category, Framework
 from dps_portal.onboarding.admissions import admitted_pairs
 from dps_portal.providers.models import CareHome, ProviderOrganisation
+from dps_portal.scheduler.models import JobOutcome, JobRun
 
 TEMPLATE = "documents/framework_summary.html"
 DOCUMENT_KIND = "framework_summary"
+# The scheduled job that draws it (framework/tasks.py), how often it runs, and so within how
+# many minutes a summary asked for is kept (a county's takes minutes to draw).
+JOB_ID = "produce_framework_summary"
+JOB_EVERY_MINUTES = 15
+READY_WITHIN_MINUTES = JOB_EVERY_MINUTES + 5
+# A run of the job older than this, never finished, is taken for one that died with its
+# process, so that the summary can be asked for again.
+RUN_GIVEN_UP_AFTER = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -187,7 +199,7 @@ def keep_summary(
     description = _description_prefix(framework) + data_hash(summary)
     if only_if_changed:
         latest = latest_summary(framework)
-        if latest is not None and latest.description == description:
+        if latest is not None and latest.description == description and _can_be_read(latest):
             return None
     return store_pdf(
         TEMPLATE,
@@ -197,4 +209,54 @@ def keep_summary(
         description=description,
         summary=summary,
         produced_at=now,
+    )
+
+
+def _can_be_read(document: StoredDocument) -> bool:
+    """Whether the kept file is there and is the file kept (else it is drawn again)."""
+    try:
+        open_document(document).close()
+    except DocumentUnavailable:
+        return False
+    return True
+
+
+# Whether there is a summary to download, and when there will be.
+
+
+@dataclass(frozen=True)
+class SummaryStatus:
+    """The newest kept summary, if any; else whether the job is drawing one now (since
+    when), and within how many minutes the scheduled job will have kept one."""
+
+    document: StoredDocument | None
+    preparing_since: datetime | None = None
+    ready_within_minutes: int = READY_WITHIN_MINUTES
+
+    @property
+    def is_ready(self) -> bool:
+        return self.document is not None
+
+    @property
+    def is_being_prepared_now(self) -> bool:
+        return self.preparing_since is not None
+
+
+def summary_status(framework: Framework, now: datetime | None = None) -> SummaryStatus:
+    """In one statement when a summary is kept (the home pages ask it), two when not."""
+    document = latest_summary(framework)
+    if document is not None:
+        return SummaryStatus(document)
+    return SummaryStatus(None, preparing_since=job_running_since(now))
+
+
+def job_running_since(now: datetime | None = None) -> datetime | None:
+    """When the run of the summary's job going now started, if one is."""
+    now = now or clock.now()
+    return db.session.scalar(
+        select(func.max(JobRun.started_at)).where(
+            JobRun.job_id == JOB_ID,
+            JobRun.outcome == JobOutcome.running,
+            JobRun.started_at > now - RUN_GIVEN_UP_AFTER,
+        )
     )

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from dps_portal.core import clock
 from dps_portal.framework.models import current_framework
-from dps_portal.framework.summary import keep_summary
+from dps_portal.framework.summary import JOB_EVERY_MINUTES, JOB_ID, keep_summary
 from dps_portal.scheduler.registry import Job
 
 
@@ -21,10 +21,10 @@ def produce_framework_summary(now: datetime | None = None) -> dict:
 
 JOBS = [
     Job(
-        id="produce_framework_summary",
+        id=JOB_ID,
         func=produce_framework_summary,
         trigger="interval",
-        trigger_args={"minutes": 15},
+        trigger_args={"minutes": JOB_EVERY_MINUTES},
         description="Draw the framework summary PDF again when the homes or their standing changed",
     ),
 ]

@@ -112,3 +112,12 @@ def monitor_visit_counts(user, today):
     from dps_portal.quality.queries import monitor_counts
 
     return monitor_counts(user, today)
+
+
+def framework_summary_status():
+    """Whether the framework summary is kept to download, and when it will be if not (None
+    without a framework)."""
+    from dps_portal.framework.summary import summary_status
+
+    framework = current_framework()
+    return summary_status(framework) if framework else None

@@ -63,6 +63,7 @@ def officer_home():
         applications=queries.application_counts(clock.today_uk()),
         suspension_recommendations=queries.suspension_recommendations_waiting(),
         cqc_reviews=cqc_reviews_waiting(),
+        summary_status=queries.framework_summary_status(),
     )
 
 
@@ -73,6 +74,7 @@ def monitor_home():
         summary=queries.market_summary(),
         actions_waiting=queries.actions_waiting_for_verification(),
         visit_counts=queries.monitor_visit_counts(current_user, clock.today_uk()),
+        summary_status=queries.framework_summary_status(),
     )
 
 

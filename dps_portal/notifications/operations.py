@@ -3,11 +3,11 @@ Features tell people through `tell`, `tell_organisation` and `tell_role`."""
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from dps_portal.accounts.queries import active_users_with_role, organisation_users
 from dps_portal.audit.actions import AuditAction
-from dps_portal.audit.operations import record_event
+from dps_portal.audit.operations import record_event, record_events
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
@@ -165,3 +165,104 @@ def tell_organisation(provider, title: str, body: str = "", link: str = "", **op
 def tell_role(role: Role, title: str, body: str = "", link: str = "", **options) -> int:
     """Tell every active user of a council role (contracts officers, monitors, administrators)."""
     return tell(active_users_with_role(role), title, body, link, **options)
+
+
+def tell_organisations(
+    provider_ids: Iterable[int],
+    title: str,
+    body: str = "",
+    link: str = "",
+    *,
+    dedupe: str,
+    template: str = "notification",
+    **context,
+) -> int:
+    """Tell every active user of each of many provider organisations (every invitee of a
+    tender), as `tell` would, in a fixed number of statements however many there are: the
+    users, the keys already used, the notifications, the emails and their audit events are
+    each read or written at once. A user's email carries the key "<dedupe>:<user id>", so
+    nobody is told twice. Answers how many were told this time."""
+    from dps_portal.accounts.models import User
+
+    if link and not is_portal_path(link):
+        raise ValueError(f"a notification links inside the portal, not to {link!r}")
+    provider_ids = set(provider_ids)
+    if not provider_ids:
+        return 0
+    users = list(
+        db.session.scalars(
+            select(User)
+            .where(User.provider_id.in_(provider_ids), User.role == Role.provider, User.is_active)
+            .order_by(User.id)
+        )
+    )
+    keys = {user.id: f"{dedupe}:{user.id}" for user in users}
+    if keys:
+        used = set(
+            db.session.scalars(
+                select(OutboxEmail.dedupe_key).where(OutboxEmail.dedupe_key.in_(keys.values()))
+            )
+        )
+        users = [user for user in users if keys[user.id] not in used]
+    if not users:
+        return 0
+    title, body = title.strip(), body.strip()
+    subject = " ".join(title.split())[:SUBJECT_MAX_LENGTH]
+    link_url = absolute_url(link) if link else ""
+    now = clock.now()
+    db.session.execute(
+        insert(Notification.__table__),
+        [
+            {
+                "user_id": user.id,
+                "title": title[:200],
+                "body": body,
+                "link": link,
+                "created_at": now,
+            }
+            for user in users
+        ],
+    )
+    emails = []
+    for user in users:
+        rendered = render_email(
+            template, {"user": user, "title": title, "body": body, "link_url": link_url, **context}
+        )
+        emails.append(
+            {
+                "to_address": user.email.strip(),
+                "subject": subject,
+                "body_text": rendered.text,
+                "body_html": rendered.html,
+                "attachment_id": None,
+                "state": OutboxState.queued,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_error": "",
+                "created_at": now,
+                "dedupe_key": keys[user.id],
+            }
+        )
+    db.session.execute(insert(OutboxEmail.__table__), emails)
+    queued = db.session.execute(
+        select(OutboxEmail.id, OutboxEmail.to_address, OutboxEmail.subject)
+        .where(OutboxEmail.dedupe_key.in_([email["dedupe_key"] for email in emails]))
+        .order_by(OutboxEmail.id)
+    ).all()
+    record_events(
+        AuditAction.email_queued,
+        [
+            (
+                ("outbox_email", row.id),
+                None,
+                {
+                    "to": row.to_address,
+                    "subject": row.subject,
+                    "template": template,
+                    "attachment_id": None,
+                },
+            )
+            for row in queued
+        ],
+    )
+    return len(users)

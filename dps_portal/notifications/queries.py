@@ -1,6 +1,7 @@
 """Reads for the notifications and outbox pages."""
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from dps_portal.extensions import db
 from dps_portal.notifications.models import Notification, OutboxEmail, OutboxState
@@ -40,6 +41,21 @@ def outbox(state: OutboxState | None = None):
     if state is not None:
         query = query.where(OutboxEmail.state == state)
     return query
+
+
+def outbox_page(state: OutboxState | None, counts: dict[OutboxState, int]):
+    """One page (`?page=`) of the outbox, without the emails' text (the list does not show
+    it); its total comes from `counts` (outbox_counts), not from counting again."""
+    page = db.paginate(
+        outbox(state).options(
+            defer(OutboxEmail.body_text, raiseload=True),
+            defer(OutboxEmail.body_html, raiseload=True),
+        ),
+        per_page=PAGE_SIZE,
+        count=False,
+    )
+    page.total = counts[state] if state is not None else sum(counts.values())
+    return page
 
 
 def outbox_counts() -> dict[OutboxState, int]:

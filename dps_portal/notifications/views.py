@@ -37,13 +37,13 @@ def mark_all_read():
 @role_required(Role.administrator)
 def list_outbox():
     state = OutboxState.__members__.get(request.args.get("state", ""))
-    page = db.paginate(queries.outbox(state), per_page=queries.PAGE_SIZE)
+    counts = queries.outbox_counts()
     return render_template(
         "notifications/outbox.html",
-        page=page,
+        page=queries.outbox_page(state, counts),
         state=state,
         states=list(OutboxState),
-        counts=queries.outbox_counts(),
+        counts=counts,
     )
 
 

@@ -2,7 +2,7 @@
 and its category admitted, for the home's own provider. Every caller (the contract gate,
 visits, returns, evidence, the pages) builds on `admitted_pairs`."""
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, func, select
 
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category
@@ -20,7 +20,10 @@ def admitted_pairs() -> Select:
         )
         .join(Admission, Admission.id == AdmittedHome.admission_id)
         .join(CareHome, CareHome.id == AdmittedHome.care_home_id)
-        .where(Admission.provider_id == CareHome.provider_id)
+        # For the home's own provider. Wrapped so PostgreSQL does not take it for a join
+        # condition independent of the others: it would then plan the pairs of a county as
+        # three rows, and every list built on them with nested loops over thousands.
+        .where(func.coalesce(Admission.provider_id == CareHome.provider_id, false()))
     )
 
 

@@ -1,6 +1,7 @@
 """Whether an application is complete and acceptable: what the task list, the check-answers
 page, submission and the officers' review all read."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -16,6 +17,7 @@ from dps_portal.providers.models import CareHome, CqcRating
 from dps_portal.providers.rules import home_missing, organisation_missing
 
 ORGANISATION_SCOPE = "org"
+SCOPE_PATTERN = re.compile(r"(?P<kind>home|category):(?P<number>[1-9][0-9]{0,17})")
 # The parts of an application that are not question-set sections, by the key a
 # clarification request or a Problem names them with.
 ORGANISATION_KEY = "organisation"
@@ -60,13 +62,15 @@ def category_scope(category_id: int) -> str:
 
 
 def parse_scope(scope: str) -> tuple[str, int | None]:
-    """("organisation", None), ("home", 3) or ("category", 2); ValueError otherwise."""
+    """("organisation", None), ("home", 3) or ("category", 2); ValueError otherwise. Only the
+    form home_scope and category_scope write is read: "home:007" would keep a second set of
+    answers about home 7."""
     if scope == ORGANISATION_SCOPE:
         return "organisation", None
-    kind, _, number = scope.partition(":")
-    if kind in ("home", "category") and number.isdigit():
-        return kind, int(number)
-    raise ValueError(f"not a scope: {scope!r}")
+    match = SCOPE_PATTERN.fullmatch(scope)
+    if match is None:
+        raise ValueError(f"not a scope: {scope!r}")
+    return match["kind"], int(match["number"])
 
 
 def homes_put_forward(application: Application) -> list[CareHome]:

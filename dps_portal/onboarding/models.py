@@ -126,6 +126,9 @@ class Application(IdMixin, TimestampMixin, Base):
     self_cleaning_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     self_cleaning_recorded_at: Mapped[datetime | None]
     decision_notice_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
+    # Why the officer admitted although a section failed its review (the override); the
+    # provider reads it in the decision notice. Empty when nothing was admitted over a failure.
+    override_reason: Mapped[str] = mapped_column(Text, default="")
 
     provider = relationship("ProviderOrganisation")
     framework = relationship("Framework")
@@ -271,6 +274,7 @@ class ApplicationCategory(IdMixin, Base):
 
     application: Mapped[Application] = relationship(back_populates="categories")
     category = relationship("Category")
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
 
     @property
     def is_decided(self) -> bool:

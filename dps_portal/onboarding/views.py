@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from dps_portal.core.access import role_required
-from dps_portal.core.forms import add_error
+from dps_portal.core.forms import add_error, id_from
 from dps_portal.core.money import format_gbp
 from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
@@ -63,9 +63,10 @@ def start_application():
         abort(400)
     previous = None
     if form.previous_application_id.data:
-        if not form.previous_application_id.data.isdigit():
+        previous_id = id_from(form.previous_application_id.data)
+        if previous_id is None:
             abort(404)
-        previous = queries.own_application_or_404(int(form.previous_application_id.data))
+        previous = queries.own_application_or_404(previous_id)
     with refusal_redirects_to(url_for("onboarding.list_applications")):
         application = operations.start_application(
             current_user.provider, by=current_user, previous=previous
@@ -221,9 +222,10 @@ def _initial_data(section: Section, answers: dict[str, Answer]) -> dict:
 
 def _own_document(document_id) -> StoredDocument | None:
     """A document of the user's organisation named by a hidden field, or None."""
-    if not document_id or not str(document_id).isdigit():
+    document_id = id_from(document_id)
+    if document_id is None:
         return None
-    document = db.session.get(StoredDocument, int(document_id))
+    document = db.session.get(StoredDocument, document_id)
     if document is None or document.provider_id != current_user.provider_id:
         return None
     return document

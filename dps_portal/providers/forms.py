@@ -1,13 +1,10 @@
-from datetime import date
-
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import DateField, EmailField, IntegerField, RadioField, StringField, SubmitField
+from wtforms import EmailField, IntegerField, RadioField, StringField, SubmitField
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -18,8 +15,6 @@ from wtforms.validators import (
 )
 
 from dps_portal.accounts.forms import EMAIL_FORMAT, strip_whitespace
-from dps_portal.core import clock
-from dps_portal.providers.models import CqcRating
 from dps_portal.providers.validators import CompaniesHouseNumber, CqcId, PhoneNumber, Postcode
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -118,45 +113,6 @@ class WholeNumberField(IntegerField):
             raise ValueError(self.invalid) from None
 
 
-class DayMonthYearField(DateField):
-    """A GOV.UK date input (day, month and year boxes), optional, with its error messages."""
-
-    widget = GovDateInput()
-
-    def process_formdata(self, valuelist) -> None:
-        if len(valuelist) != 3:
-            # Not sent at all: nothing typed, and nothing for the widget to show again.
-            self.raw_data = None
-            return
-        day, month, year = (part.strip() for part in valuelist)
-        name = self.label.text
-        if not (day or month or year):
-            self.data = None
-            return
-        missing = [
-            part for part, value in (("day", day), ("month", month), ("year", year)) if not value
-        ]
-        if missing:
-            self.data = None
-            raise ValueError(f"{name} must include a {' and a '.join(missing)}")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()):
-            self.data = None
-            raise ValueError(f"{name} must be a real date")
-        if len(year) != 4:
-            self.data = None
-            raise ValueError("Year must include 4 numbers")
-        try:
-            self.data = date(int(year), int(month), int(day))
-        except ValueError:
-            self.data = None
-            raise ValueError(f"{name} must be a real date") from None
-
-
-def not_in_the_future(form, field) -> None:
-    if field.data is not None and field.data > clock.today_uk():
-        raise ValidationError(f"{field.label.text} must be today or in the past")
-
-
 class OrganisationForm(FlaskForm):
     """The organisation's details. Only the legal name is needed to save; the rest may be
     given over time (the checklist on the home page says what is still needed to apply)."""
@@ -213,7 +169,8 @@ class FindHomeForm(FlaskForm):
 
 
 class HomeForm(FlaskForm):
-    """A care home's details. The district and setting choices come from the framework."""
+    """A care home's details. The district and setting choices come from the framework. The
+    CQC rating is not among them: it comes from the CQC's data or an officer's entry."""
 
     cqc_location_id = _text(
         "CQC location ID",
@@ -244,16 +201,6 @@ class HomeForm(FlaskForm):
         ],
         description="The number of beds the CQC registers the home for",
     )
-    cqc_rating = Radios(
-        "Current CQC rating",
-        message="Select the home’s current CQC rating",
-        choices=[(rating.name, rating.label) for rating in CqcRating],
-    )
-    cqc_rating_on = DayMonthYearField(
-        "Date of the rating",
-        validators=[not_in_the_future],
-        description="The date the CQC published the rating, for example 27 3 2025",
-    )
     registered_manager = _text(
         "Registered manager (optional)",
         description="Their full name. Leave this blank while the post is vacant: you will "
@@ -273,8 +220,6 @@ class HomeForm(FlaskForm):
             "district_id": self.district_id.data,
             "setting_id": self.setting_id.data,
             "registered_beds": self.registered_beds.data,
-            "cqc_rating": CqcRating[self.cqc_rating.data],
-            "cqc_rating_on": self.cqc_rating_on.data,
             "registered_manager": self.registered_manager.data or "",
         }
 

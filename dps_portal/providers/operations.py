@@ -6,14 +6,21 @@ from datetime import date
 from sqlalchemy import select
 
 from dps_portal.accounts.models import User
-from dps_portal.accounts.operations import find_user, invite, normalise_email
+from dps_portal.accounts.operations import (
+    find_user,
+    invite,
+    normalise_email,
+    tell_invited_account_holder,
+)
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import fields_of, record_event
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
+from dps_portal.core.states import lock
+from dps_portal.cqc.operations import rating_for_location
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
-from dps_portal.providers.models import CareHome, ProviderOrganisation
+from dps_portal.providers.models import CareHome, CqcRating, ProviderOrganisation
 from dps_portal.providers.queries import home_with_location_id
 
 ORGANISATION_FIELDS = (
@@ -47,18 +54,22 @@ HOME_FIELDS = (
     "district_id",
     "setting_id",
     "registered_beds",
-    "cqc_rating",
-    "cqc_rating_on",
     "registered_manager",
 )
+# Not among them: the CQC rating and its date. The provider a rating gates never sets it; it
+# comes from the CQC's data or an officer's entry (dps_portal/cqc/operations.py).
 
 
-class AlreadyInPortal(OperationRefused):
-    """An identifier another organisation or home already has; `field` is the form field."""
+class RefusedForField(OperationRefused):
+    """A refusal about one detail; `field` is the form field that holds it."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class AlreadyInPortal(RefusedForField):
+    """An identifier another organisation or home already has."""
 
 
 def _contact_the_council() -> str:
@@ -167,6 +178,7 @@ def add_home(provider: ProviderOrganisation, *, by: User, **details) -> CareHome
         subject=home,
         after={"provider_id": provider.id, **after},
     )
+    rating_for_location(home)
     return home
 
 
@@ -175,29 +187,50 @@ def update_home(home: CareHome, *, by: User, **details) -> dict:
     unknown = details.keys() - set(HOME_FIELDS)
     if unknown:
         raise TypeError(f"not care home fields: {sorted(unknown)}")
+    moves = details.get("cqc_location_id", home.cqc_location_id) != home.cqc_location_id
     if "cqc_location_id" in details:
         ensure_location_id_free(details["cqc_location_id"], provider_id=home.provider_id, home=home)
+    if moves:
+        lock(home)
+        ensure_location_may_change(home)
     before, after = _apply(home, details, HOME_FIELDS)
     if after:
         record_event(AuditAction.home_updated, actor=by, subject=home, before=before, after=after)
+    if moves:
+        rating_for_location(home)
     return after
+
+
+def ensure_location_may_change(home: CareHome) -> None:
+    """A home's rating belongs to its CQC location, so a new location ID brings the new
+    location's rating. While the home's rating is Inadequate or waiting for an officer's
+    review, that would let a provider step round the contract gate: the council changes it."""
+    if home.cqc_rating is CqcRating.inadequate or home.cqc_review_required_since is not None:
+        raise RefusedForField(
+            "cqc_location_id",
+            "You cannot change the CQC location ID while the home’s CQC rating is Inadequate "
+            f"or waiting for the council’s review. If it is wrong, {_contact_the_council()}.",
+        )
 
 
 # Colleagues.
 
 
-def invite_colleague(*, by: User, email: str, full_name: str, can_manage: bool) -> User:
+def invite_colleague(*, by: User, email: str, full_name: str, can_manage: bool) -> User | None:
     """Make an inactive user of the inviter's own organisation and email them a link to set
-    a password (accepted through accounts.accept_invitation)."""
+    a password (accepted through accounts.accept_invitation). An address with an account
+    elsewhere is not revealed: its owner is told instead, and the answer is None."""
     if by.role is not Role.provider or not by.can_manage_organisation:
         raise OperationRefused("Only a user who manages the organisation can invite colleagues.")
     email = normalise_email(email)
-    if find_user(email) is not None:
+    existing = find_user(email)
+    if existing is not None and existing.provider_id == by.provider_id:
         raise AlreadyInPortal(
-            "email",
-            "There is already an account with this email address. If it is your colleague’s "
-            f"and they need to join your organisation, {_contact_the_council()}.",
+            "email", f"{existing.full_name} is already a user of your organisation."
         )
+    if existing is not None:
+        tell_invited_account_holder(existing, by=by)
+        return None
     user = User(
         email=email,
         full_name=full_name.strip(),

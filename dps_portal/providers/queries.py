@@ -1,6 +1,7 @@
 """Provider-side reads start from the signed-in user's own organisation."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask import abort
 from flask_login import current_user
@@ -116,10 +117,13 @@ def readiness(provider: ProviderOrganisation, homes: list[CareHome]) -> Readines
 
 @dataclass(frozen=True)
 class CqcDetails:
-    """What the imported CQC data says about a location, in the home form's fields."""
+    """What the imported CQC data says about a location: the home form's fields, and the
+    rating that adding the home will record (not a field: a provider never sets it)."""
 
     values: dict
     provider_name: str
+    rating: CqcRating | None = None
+    rating_on: date | None = None
 
 
 def _split_address(address: str) -> tuple[str, str, str]:
@@ -173,10 +177,13 @@ def cqc_details(location_id: str, framework) -> CqcDetails | None:
         "postcode": normalise_postcode(location.postcode),
         "district_id": districts.get(town.lower()),
         "setting_id": _setting_for(location.service_types, framework) if framework else None,
-        "cqc_rating": rating.name if rating else None,
-        "cqc_rating_on": location.rating_published_on if rating else None,
     }
-    return CqcDetails(values=values, provider_name=location.provider_name)
+    return CqcDetails(
+        values=values,
+        provider_name=location.provider_name,
+        rating=rating,
+        rating_on=location.rating_published_on if rating else None,
+    )
 
 
 # The council's view of every provider.

@@ -42,7 +42,12 @@ def home_missing(home: CareHome) -> list[str]:
 
 
 def home_gaps(home: CareHome) -> list[tuple[str, str]]:
-    """The home's blank details an application needs, as (field name, what to do) pairs."""
+    """The home's blank details an application needs, as (field name, what to do) pairs.
+
+    Only details the provider gives: the CQC rating is not one of them. It comes from the
+    CQC's data or an officer's entry, so a home with none yet is no gap the provider could
+    fill; it may be put forward, and the officer weighs its rating (or records it) in the
+    review, as with an Inadequate one."""
     gaps = []
     if home.district_id is None:
         gaps.append(("district_id", "Select the district the home is in"))
@@ -52,8 +57,6 @@ def home_gaps(home: CareHome) -> list[tuple[str, str]]:
         gaps.append(("registered_beds", "Enter the number of registered beds"))
     if not (home.registered_manager or "").strip():
         gaps.append(("registered_manager", "Enter the registered manager’s name"))
-    if home.cqc_rating is None:
-        gaps.append(("cqc_rating", "Select the home’s current CQC rating"))
     return gaps
 
 

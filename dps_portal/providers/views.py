@@ -9,6 +9,7 @@ from dps_portal.contracts.queries import provider_advice, suspension_status, wai
 from dps_portal.core.access import role_required, staff_only
 from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_shown_on
+from dps_portal.cqc import queries as cqc_queries
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
 from dps_portal.providers import operations, queries
@@ -20,7 +21,7 @@ from dps_portal.providers.forms import (
     ProviderFilterForm,
 )
 from dps_portal.providers.models import CareHome, ProviderOrganisation
-from dps_portal.providers.operations import AlreadyInPortal
+from dps_portal.providers.operations import RefusedForField
 from dps_portal.providers.rules import home_gaps, organisation_gaps
 
 
@@ -34,10 +35,11 @@ def _managed_organisation() -> ProviderOrganisation:
 
 @contextmanager
 def refusal_shown_on_its_field(form) -> Iterator[None]:
-    """An identifier already in the portal is shown on the field that holds it."""
+    """A refusal about one detail (an identifier already in the portal, say) is shown on the
+    field that holds it."""
     try:
         yield
-    except AlreadyInPortal as refusal:
+    except RefusedForField as refusal:
         with refusal_shown_on(form[refusal.field]):
             raise
 
@@ -77,13 +79,14 @@ def invite_colleague():
     form = InviteColleagueForm()
     if form.validate_on_submit():
         with refusal_shown_on_its_field(form):
-            colleague = operations.invite_colleague(
+            operations.invite_colleague(
                 by=current_user,
                 email=form.email.data,
                 full_name=form.full_name.data,
                 can_manage=form.can_manage.data == "yes",
             )
-            flash(f"Invitation sent to {colleague.email}.", "success")
+            # The same words whether or not the address has an account elsewhere.
+            flash(f"Invitation sent to {form.email.data.strip().lower()}.", "success")
             return redirect(url_for("providers.show_organisation"))
     return render_template("providers/invite_colleague.html", form=form)
 
@@ -101,9 +104,7 @@ def _home_form(**kwargs) -> HomeForm:
 
 
 def _home_values(home: CareHome) -> dict:
-    values = {field: getattr(home, field) for field in operations.HOME_FIELDS}
-    values["cqc_rating"] = home.cqc_rating.name if home.cqc_rating else None
-    return values
+    return {field: getattr(home, field) for field in operations.HOME_FIELDS}
 
 
 @role_required(Role.provider)
@@ -154,6 +155,8 @@ def show_home(home_id: int):
         gaps=home_gaps(home),
         eligibility=eligibility,
         advice=provider_advice(eligibility),
+        rating_change=cqc_queries.current_rating_change(home),
+        pending_report=cqc_queries.pending_report_of(home),
     )
 
 

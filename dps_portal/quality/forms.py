@@ -9,10 +9,10 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
 )
 from wtforms import RadioField, SelectField, SubmitField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
 from dps_portal.core import clock
-from dps_portal.core.forms import UkDateField, text_area
+from dps_portal.core.forms import Radios, UkDateField, text_area
 from dps_portal.quality.models import ActionPriority, SectionRating, VisitOutcome, VisitType
 from dps_portal.quality.operations import FINDINGS_MAX_LENGTH
 
@@ -56,13 +56,13 @@ def _not_in_future(subject: str):
     return check
 
 
-def _choice(label: str, enum_class, missing: str | None) -> RadioField:
-    """Radios of an enum's members; `missing` is the error when none is chosen (None: optional)."""
-    return RadioField(
+def _choice(label: str, enum_class, message: str, *, required: bool = True) -> Radios:
+    """Radios of an enum's members; `message` is the error when none (or no member) is chosen."""
+    return Radios(
         label,
-        choices=[(member.name, member.value) for member in enum_class],
-        widget=GovRadioInput(),
-        validators=[InputRequired(message=missing)] if missing else [Optional()],
+        [(member.name, member.value) for member in enum_class],
+        message=message,
+        required=required,
     )
 
 
@@ -130,7 +130,12 @@ class CancelVisitForm(FlaskForm):
 class SectionForm(FlaskForm):
     """A section's rating and findings; a draft may be saved without a rating."""
 
-    rating = _choice("Rating", SectionRating, None)
+    rating = _choice(
+        "Rating",
+        SectionRating,
+        "Select a rating, or none to save the section as a draft",
+        required=False,
+    )
     findings = _text("Findings", None, FINDINGS_MAX_LENGTH)
     submit = SubmitField("Save and return to the visit", widget=GovSubmitInput())
     save_draft = SubmitField("Save and keep editing", widget=GovSubmitInput())

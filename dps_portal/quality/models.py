@@ -7,12 +7,14 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
     and_,
     case,
     or_,
+    text,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
@@ -256,6 +258,20 @@ class Visit(IdMixin, TimestampMixin, Base):
 
     def can_add_addendum(self, user) -> bool:
         return self.is_finalised and (user.is_contracts_officer or user.is_quality_monitor)
+
+
+# Each home's last finalised visit (the due list ranks them per home, newest first): the
+# finalised visits in that order, with the outcome the next due date is worked out from.
+Index(
+    "ix_quality_visit_last_finalised",
+    Visit.care_home_id,
+    Visit.visited_on.desc(),
+    Visit.finalised_at.desc(),
+    Visit.id.desc(),
+    postgresql_include=["outcome"],
+    postgresql_where=text("state = 'finalised'"),
+    sqlite_where=text("state = 'finalised'"),
+)
 
 
 class VisitSection(IdMixin, Base):

@@ -1,12 +1,13 @@
 """Read models for visits: the due list from the risk-based frequency, the visit lists, a
 visit's sections as a task list, and the counts on the monitor's dashboard."""
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, true
+from sqlalchemy.orm import aliased, joinedload
 
 from dps_portal.accounts.models import User
 from dps_portal.accounts.queries import active_users_with_role
@@ -113,33 +114,52 @@ DUE_FILTERS = {
 }
 
 
-def _first_per_home(where, *order) -> Select:
-    """SELECT the id of each home's first visit matching `where`, in `order`."""
+# The homes of one page of the due list, given when its rows are read.
+PAGE_HOMES = bindparam("due_list_page_homes", expanding=True)
+
+
+def _first_per_home(name: str, where, *order):
+    """Each home's first visit matching `where`, in `order`: Visit aliased to a subquery of
+    the visits ranked per home, and the condition that keeps the first of each."""
     ranked = (
         select(
-            Visit.id.label("visit_id"),
+            Visit,
             func.row_number().over(partition_by=Visit.care_home_id, order_by=order).label("rank"),
         )
         .where(where)
-        .subquery()
+        .subquery(name)
     )
-    return select(ranked.c.visit_id).where(ranked.c.rank == 1)
+    return aliased(Visit, ranked, name=name), ranked.c.rank == 1
 
 
 @dataclass(frozen=True)
 class _DueColumns:
     """The due list as SQL: each admitted home with its last finalised visit, its first open
-    visit, the next visit's due date and the status."""
+    visit, the next visit's due date and the status. Each visit is found by ranking the
+    visits per home once (a hash join away from the homes), never by a lookup per home.
+    Of every admitted home, or (`of_page`) of the homes PAGE_HOMES gives when it runs."""
 
     last: Any
     open: Any
+    is_last: Any
+    is_open: Any
     due_on: Any
     status: Any
+    of_page: bool = False
 
     @classmethod
-    def make(cls, today: date) -> "_DueColumns":
-        last = aliased(Visit, name="last_visit")
-        open_visit = aliased(Visit, name="open_visit")
+    def make(cls, today: date, of_page: bool = False) -> "_DueColumns":
+        visits = Visit.care_home_id.in_(PAGE_HOMES) if of_page else true()
+        last, is_last = _first_per_home(
+            "last_visit",
+            and_(Visit.state == VisitState.finalised, visits),
+            Visit.visited_on.desc(),
+            Visit.finalised_at.desc(),
+            Visit.id.desc(),
+        )
+        open_visit, is_open = _first_per_home(
+            "open_visit", and_(Visit.is_open, visits), Visit.planned_on, Visit.id
+        )
         waiting = or_(last.id.is_(None), CareHome.id.not_in(passed_gate_visit_home_ids()))
         due_on = case((waiting, None), else_=last.next_visit_due_on)
         status = case(
@@ -148,27 +168,22 @@ class _DueColumns:
             (last.is_next_visit_due_soon(today), DUE_SOON),
             else_=NOT_DUE,
         )
-        return cls(last, open_visit, due_on, status)
+        return cls(last, open_visit, is_last, is_open, due_on, status, of_page)
 
-    def joined(self, query: Select) -> Select:
-        """`query` (from CareHome) kept to admitted homes, with both visits joined."""
-        last_ids = _first_per_home(
-            Visit.state == VisitState.finalised,
-            Visit.visited_on.desc(),
-            Visit.finalised_at.desc(),
-            Visit.id.desc(),
+    def joined(self, query: Select, *, with_open: bool = False) -> Select:
+        """`query` (from CareHome) kept to admitted homes (or the page's), with the last
+        visit joined (the status and due date read it) and, `with_open`, the open visit."""
+        query = query.select_from(CareHome).outerjoin(
+            self.last, and_(self.last.care_home_id == CareHome.id, self.is_last)
         )
-        open_ids = _first_per_home(Visit.is_open, Visit.planned_on, Visit.id)
-        return (
-            query.select_from(CareHome)
-            .outerjoin(
-                self.last, and_(self.last.care_home_id == CareHome.id, self.last.id.in_(last_ids))
+        if with_open:
+            query = query.outerjoin(
+                self.open, and_(self.open.care_home_id == CareHome.id, self.is_open)
             )
-            .outerjoin(
-                self.open, and_(self.open.care_home_id == CareHome.id, self.open.id.in_(open_ids))
-            )
-            .where(CareHome.id.in_(admitted_home_ids()))
-        )
+        if self.of_page:
+            # A page's homes were chosen from the admitted homes.
+            return query.where(CareHome.id.in_(PAGE_HOMES))
+        return query.where(CareHome.id.in_(admitted_home_ids()))
 
     @property
     def order(self) -> tuple:
@@ -176,21 +191,29 @@ class _DueColumns:
         return (case((self.due_on.is_(None), 0), else_=1), self.due_on, CareHome.name, CareHome.id)
 
     def rows(self) -> Select:
-        return self.joined(select(CareHome, self.last, self.open, self.due_on, self.status))
+        return self.joined(
+            select(CareHome, self.last, self.open, self.due_on, self.status), with_open=True
+        )
 
 
-def _due_rows(columns: _DueColumns, query: Select) -> list[DueRow]:
+@functools.lru_cache(maxsize=8)
+def _due_columns(today: date, of_page: bool = False) -> _DueColumns:
+    """The due list's SQL for `today`, built once (SQL constructs do not change)."""
+    return _DueColumns.make(today, of_page)
+
+
+def _due_rows(columns: _DueColumns, query: Select, **params) -> list[DueRow]:
     loaded = query.options(joinedload(CareHome.provider), joinedload(columns.open.monitor))
     return [
         DueRow(home, due_on, status, last, open_visit)
-        for home, last, open_visit, due_on, status in db.session.execute(loaded).all()
+        for home, last, open_visit, due_on, status in db.session.execute(loaded, params).all()
     ]
 
 
 def visits_due(today: date, status: str | None = None) -> list[DueRow]:
     """Every admitted home with its next visit (of one status when given): first those
     waiting for an initial visit, then by due date (overdue first)."""
-    columns = _DueColumns.make(today)
+    columns = _due_columns(today)
     query = columns.rows()
     if status is not None:
         query = query.where(columns.status == status)
@@ -203,26 +226,35 @@ class DuePage:
     rows: list[DueRow]
 
 
-def visits_due_page(today: date, status: str | None = None, per_page: int = 50) -> DuePage:
+def visits_due_page(
+    today: date,
+    status: str | None = None,
+    per_page: int = 50,
+    counts: dict[str, int] | None = None,
+) -> DuePage:
     """One page (`?page=`) of the due list, of one status when given: the page's homes are
-    chosen, then their rows read, in a fixed number of queries."""
-    columns = _DueColumns.make(today)
+    chosen in SQL, then their rows read, in a fixed number of queries. Its total comes from
+    the counts (due_counts, read here unless given), not from another pass over the homes."""
+    counts = counts if counts is not None else due_counts(today)
+    columns = _due_columns(today)
     homes = columns.joined(select(CareHome.id))
     if status is not None:
         homes = homes.where(columns.status == status)
-    page = db.paginate(homes.order_by(*columns.order), per_page=per_page, error_out=False)
+    page = db.paginate(
+        homes.order_by(*columns.order), per_page=per_page, error_out=False, count=False
+    )
+    page.total = counts[status] if status is not None else sum(counts.values())
     ids = list(page.items)
     if not ids:
         return DuePage(page, [])
-    rows = {
-        row.home.id: row for row in _due_rows(columns, columns.rows().where(CareHome.id.in_(ids)))
-    }
+    of_page = _due_columns(today, of_page=True)
+    rows = {row.home.id: row for row in _due_rows(of_page, of_page.rows(), **{PAGE_HOMES.key: ids})}
     return DuePage(page, [rows[home_id] for home_id in ids if home_id in rows])
 
 
 def due_counts(today: date) -> dict[str, int]:
     """{status: admitted homes with it}, every status of DUE_FILTERS, in one query."""
-    columns = _DueColumns.make(today)
+    columns = _due_columns(today)
     counted = dict(
         db.session.execute(
             columns.joined(select(columns.status, func.count(CareHome.id))).group_by(columns.status)
@@ -234,7 +266,7 @@ def due_counts(today: date) -> dict[str, int]:
 def overdue_and_unscheduled(today: date) -> list[DueRow]:
     """The admitted homes whose next visit is overdue and not yet scheduled (the due list's
     overdue rows without an open visit), asked of the database at once."""
-    columns = _DueColumns.make(today)
+    columns = _due_columns(today)
     query = columns.rows().where(columns.status == OVERDUE, columns.open.id.is_(None))
     return _due_rows(columns, query.order_by(columns.due_on, CareHome.name, CareHome.id))
 
@@ -243,11 +275,11 @@ def overdue_and_unscheduled(today: date) -> list[DueRow]:
 
 
 def _list_loads() -> tuple:
-    """What a list of visits shows of each visit."""
+    """What a list of visits shows of each visit, joined into the list's own statement."""
     return (
-        selectinload(Visit.care_home),
-        selectinload(Visit.provider),
-        selectinload(Visit.monitor),
+        joinedload(Visit.care_home, innerjoin=True),
+        joinedload(Visit.provider, innerjoin=True),
+        joinedload(Visit.monitor, innerjoin=True),
     )
 
 
@@ -351,7 +383,7 @@ def monitor_counts(user: User, today: date) -> MonitorCounts:
             func.coalesce(func.sum(case((Visit.state == VisitState.in_progress, 1), else_=0)), 0),
         ).where(Visit.is_open, Visit.monitor_id == user.id)
     ).one()
-    columns = _DueColumns.make(today)
+    columns = _due_columns(today)
     overdue = db.session.scalar(
         columns.joined(select(func.count(CareHome.id))).where(columns.status == OVERDUE)
     )

@@ -164,7 +164,7 @@ def list_visits_due():
     if status is None:
         show = ""
     counts = queries.due_counts(today)
-    due = queries.visits_due_page(today, status)
+    due = queries.visits_due_page(today, status, counts=counts)
     return render_template(
         "quality/list_visits_due.html",
         rows=due.rows,

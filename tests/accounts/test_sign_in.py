@@ -157,23 +157,6 @@ def test_sign_out_ends_the_session(client, db):
     assert client.get("/quality").status_code == 302
 
 
-def test_staff_are_signed_out_after_thirty_idle_minutes(client, db):
-    officer = make_user(Role.contracts_officer)
-    provider_user = make_user(Role.provider)
-    db.session.commit()
-    other = client.application.test_client()
-    with clock.frozen(datetime(2026, 3, 3, 10, 0, tzinfo=UTC)) as frozen:
-        post_sign_in(client, officer.email, DEFAULT_PASSWORD)
-        post_sign_in(other, provider_user.email, DEFAULT_PASSWORD)
-        frozen.advance(timedelta(minutes=29))
-        assert client.get("/officer").status_code == 200
-        frozen.advance(timedelta(minutes=31))
-        response = client.get("/officer")
-        assert response.status_code == 302
-        assert response.headers["Location"].startswith("/account/sign-in?next=")
-        assert other.get("/provider").status_code == 200
-
-
 def test_unconfirmed_provider_is_asked_to_confirm_first(client, db):
     user = make_user(Role.provider, email_confirmed_at=None)
     db.session.commit()

@@ -257,3 +257,55 @@ def test_an_accepted_then_current_terms_provider_is_eligible_on_the_page(client,
 
     assert _rows(html) == [("MH", "Elm Court")]
     assert 'data-count="eligible">1<' in html
+
+
+def test_the_eligibility_page_counts_each_reason(client, market):
+    html = _page(client, market, "/eligibility")
+
+    # Beech House has no visit and no terms accepted; Cedar House is suspended.
+    counted = dict(re.findall(r'data-barrier-count="(\w+)">.*?>(\d+)<', html, re.S))
+    assert counted == {"no_initial_visit": "1", "terms_not_accepted": "1", "home_suspended": "1"}
+
+
+def test_the_counts_are_the_rule_s_answers_for_every_home_and_category(db):
+    """The page counts in SQL; what it counts is what the gate answers, home by home."""
+    from dps_portal.contracts.eligibility import eligibility_of
+    from dps_portal.contracts.queries import admitted_homes_and_categories, eligibility_counts
+    from tests.contracts.test_eligibility_sets import _county
+
+    _county(2)
+    # Terms that some accepted and others must still accept by a date passed.
+    publish_terms(effective_on=date(2026, 1, 1), accept_by=date(2026, 3, 1))
+    db.session.commit()
+    pairs = admitted_homes_and_categories()
+    answers = eligibility_of(pairs, date(2026, 3, 4))
+
+    counts, by_category, by_barrier = eligibility_counts(today=date(2026, 3, 4))
+
+    assert counts.pairs == len(pairs) > 20
+    assert counts.eligible == sum(1 for answer in answers if answer.is_eligible)
+    expected = {}
+    for answer in answers:
+        for barrier in answer.barriers:
+            expected[barrier] = expected.get(barrier, 0) + 1
+    assert dict(by_barrier) == expected
+    assert len(expected) >= 8
+    assert sum(each.pairs for _category, each in by_category) == counts.pairs
+
+
+def test_not_eligible_only_is_filtered_and_paged_in_the_database(client, db):
+    eligible = make_eligible_home("MH")
+    eligible.name = "Aardvark House"
+    waiting = [admit_home(make_home(name=f"Waiting {number:02d}"), "MH") for number in range(55)]
+    officer = make_user(Role.contracts_officer)
+    db.session.commit()
+    sign_in(client, officer)
+
+    first = client.get("/eligibility?not_eligible_only=y").get_data(as_text=True)
+    second = client.get("/eligibility?not_eligible_only=y&page=2").get_data(as_text=True)
+
+    shown = _rows(first) + _rows(second)
+    assert len(_rows(first)) == 50 and len(_rows(second)) == 5
+    assert sorted(name for _code, name in shown) == sorted(home.name for home in waiting)
+    assert "55 care homes, not eligible only: page 1 of 2" in first
+    assert 'data-count="pairs">56<' in second and 'data-count="eligible">1<' in second

@@ -1,15 +1,18 @@
-"""CQC imports for tests, and OpenDocument spreadsheets written from CSV rows."""
+"""CQC imports and providers' reports of ratings for tests, and OpenDocument spreadsheets
+written from CSV rows."""
 
 import csv
 import io
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from dps_portal.core import clock
-from dps_portal.cqc.models import CqcImport, CqcImportState
+from dps_portal.cqc.models import CqcImport, CqcImportState, CqcRatingReport, CqcRatingReportState
 from dps_portal.extensions import db
+from dps_portal.providers.models import CqcRating
 
 ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 MANIFEST_NS = "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"
@@ -33,6 +36,22 @@ def make_cqc_import(by, state: CqcImportState = CqcImportState.finished, **value
     db.session.add(cqc_import)
     db.session.flush()
     return cqc_import
+
+
+def make_rating_report(home, by, **values) -> CqcRatingReport:
+    """A provider user's report of a new rating for `home`, waiting for a check."""
+    report = CqcRatingReport(
+        care_home_id=home.id,
+        provider_id=home.provider_id,
+        state=values.pop("state", CqcRatingReportState.pending),
+        rating=values.pop("rating", CqcRating.good),
+        published_on=values.pop("published_on", date(2026, 6, 1)),
+        reported_by_id=by.id,
+        **values,
+    )
+    db.session.add(report)
+    db.session.flush()
+    return report
 
 
 def _cell(value: str, repeat: int = 1) -> str:

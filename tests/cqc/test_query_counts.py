@@ -1,19 +1,22 @@
-"""The CQC pages at any size: imports (50 a page, with who uploaded each) and the homes to
-review (50 a page, with their providers), as many statements for ten times the rows."""
+"""The CQC pages at any size: imports (50 a page, with who uploaded each), the homes to
+review (50 a page, with their providers) and the ratings providers reported (50 a page, with
+their homes, providers and reporters), as many statements for ten times the rows."""
 
 import itertools
 import re
 
 import pytest
+from sqlalchemy import select
 
 from dps_portal.accounts.models import User
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
+from dps_portal.cqc.models import CqcRatingReport
 from dps_portal.extensions import db as _db
 from dps_portal.providers.models import CqcRating
 from tests.conftest import sign_in
 from tests.contracts.test_query_counts import statements_of
-from tests.cqc.factories import make_cqc_import
+from tests.cqc.factories import make_cqc_import, make_rating_report
 from tests.factories import make_home, make_user
 
 _numbers = itertools.count(1)
@@ -61,3 +64,29 @@ def test_the_imports_and_reviews_lists(client, officer_id):
     assert reviews.count("Review Inadequate") == 50
     assert "/cqc/reviews?page=2" in reviews
     assert "Good " not in reviews
+
+
+def _grow_reports(count: int) -> None:
+    for _ in range(count):
+        number = next(_numbers)
+        # Each report by its own provider user, for its own home: a lazy load would show.
+        home = make_home(name=f"Reported {number:03d}")
+        reporter = make_user(Role.provider, provider=home.provider, password=None)
+        make_rating_report(home, reporter)
+    _db.session.commit()
+
+
+def test_the_reported_ratings_list(client, officer_id):
+    _grow_reports(6)
+    sign_in(client, _db.session.get(User, officer_id))
+    small, _page = statements_of(client, "/cqc/reports")
+    _grow_reports(54)
+    large, page = statements_of(client, "/cqc/reports")
+    report_id = _db.session.scalars(select(CqcRatingReport.id).limit(1)).one()
+    one_report, _page = statements_of(client, f"/cqc/reports/{report_id}")
+
+    assert small == large <= 30
+    assert one_report <= 30
+    assert len(re.findall(r"data-report=", page)) == 50
+    assert "Reports to check, oldest first: 60" in page
+    assert "/cqc/reports?page=2" in page

@@ -62,10 +62,6 @@ def add_home(page: Page, base: str, location_id: str, name: str, district: str, 
     page.get_by_label(district, exact=True).check()
     page.get_by_label(setting, exact=True).check()
     page.locator("[name='registered_beds']").fill("8")
-    page.get_by_label("Good", exact=True).check()
-    boxes = page.locator(".govuk-date-input input").all()
-    for box, value in zip(boxes, ("12", "5", "2025"), strict=True):
-        box.fill(value)
     page.locator("[name='registered_manager']").fill("Casey Reid")
     page.get_by_role("button", name="Save care home").click()
     expect(page.locator(".govuk-error-summary")).to_have_count(0)

@@ -247,10 +247,12 @@ def test_the_response_goes_back_to_the_officer_with_the_same_due_date(client, db
     sign_in(client, user)
     due_on = application.due_on
 
-    empty = client.post(
-        f"/applications/{application.id}/clarifications/{clarification.id}",
-        data={"response": " "},
-    )
+    # Minutes before the response: a session idle for longer than an hour has ended.
+    with clock.frozen(datetime(2027, 1, 4, 8, 55, tzinfo=UTC)):
+        empty = client.post(
+            f"/applications/{application.id}/clarifications/{clarification.id}",
+            data={"response": " "},
+        )
     assert error_summary(empty) == ["Enter your response to the council’s question"]
 
     with clock.frozen(datetime(2027, 1, 4, 9, 0, tzinfo=UTC)):

@@ -172,7 +172,9 @@ def test_a_provider_completes_and_submits_an_application(client, db, applicant):
     assert application.reference in receipt.subject
     assert "Decision due by: 15 April 2026" in receipt.body_text
 
-    shown = page_text(client.get(f"/applications/{application.id}"))
+    # Half an hour on: a session idle for longer than an hour has ended.
+    with clock.frozen(datetime(2026, 3, 30, 9, 30, tzinfo=UTC)):
+        shown = page_text(client.get(f"/applications/{application.id}"))
     assert "Decision due by 15 April 2026" in shown
     assert "Submitted" in shown
     assert "Change" not in shown

@@ -90,21 +90,44 @@ def test_a_colleague_may_be_made_a_manager(client, db, manager):
     assert colleague.can_manage_organisation
 
 
-def test_an_email_already_registered_is_refused(client, db, manager):
-    make_user(Role.provider, email="taken@example.org")
+def test_inviting_an_address_with_an_account_elsewhere_reveals_nothing(client, db, manager):
+    other = make_user(Role.provider, email="taken@example.org", full_name="Tia Taken")
+    db.session.commit()
+    users = count_users(db)
+    sign_in(client, manager)
+    taken = client.post(
+        PATH,
+        data={"full_name": "Tia", "email": "Taken@example.org", "can_manage": "no"},
+        follow_redirects=True,
+    )
+    new = client.post(
+        PATH,
+        data={"full_name": "Nia", "email": "New@example.org", "can_manage": "no"},
+        follow_redirects=True,
+    )
+    assert "Invitation sent to taken@example.org." in taken.get_data(as_text=True)
+    assert "Invitation sent to new@example.org." in new.get_data(as_text=True)
+    assert "already" not in taken.get_data(as_text=True).lower()
+    assert count_users(db) == users + 1  # only the new address became a user
+    [told] = emails_to(db, other.email)
+    assert told.subject == "Someone tried to invite you"
+    assert "Mo Manager" in told.body_text
+    invited = [e.subject_id for e in audit_events(AuditAction.colleague_invited)]
+    assert len(invited) == 1 and str(other.id) not in invited
+
+
+def test_inviting_a_user_of_ones_own_organisation_says_so(client, db, manager):
+    make_provider_user(manager.provider, email="here@example.org", full_name="Hal Here")
     db.session.commit()
     users = count_users(db)
     sign_in(client, manager)
     response = client.post(
-        PATH, data={"full_name": "Tia Taken", "email": "Taken@example.org", "can_manage": "no"}
+        PATH, data={"full_name": "Hal", "email": "here@example.org", "can_manage": "no"}
     )
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "There is already an account with this email address" in page
-    assert 'value="Tia Taken"' in page
+    assert "Hal Here is already a user of your organisation" in response.get_data(as_text=True)
     assert count_users(db) == users
-    assert emails_to(db, "taken@example.org") == []
-    assert audit_events(AuditAction.colleague_invited) == []
+    assert emails_to(db, "here@example.org") == []
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from dps_portal.providers.models import CareHome, CqcRating
 from tests.conftest import sign_in
 from tests.factories import make_home, make_provider, make_user
 from tests.providers.factories import audit_events, make_cqc_location, make_provider_user
-from tests.providers.pages import checked, date_parts, value_of
+from tests.providers.pages import checked, value_of
 
 
 def home_form(framework, **overrides) -> dict:
@@ -25,8 +25,6 @@ def home_form(framework, **overrides) -> dict:
         "district_id": str(framework.districts[0].id),
         "setting_id": str(framework.settings[1].id),
         "registered_beds": "12",
-        "cqc_rating": "good",
-        "cqc_rating_on": ["14", "3", "2025"],
         "registered_manager": "Rita Manager",
         **overrides,
     }
@@ -99,7 +97,7 @@ def test_without_cqc_data_the_details_form_is_empty_but_for_the_id(client, signe
     assert value_of(page, "cqc_location_id") == "1-134558905"
     assert value_of(page, "name") == ""
     assert checked(page, "district_id") is None
-    assert checked(page, "cqc_rating") is None
+    assert 'name="cqc_rating' not in page
     assert 'autocomplete="address-line1"' in page
     assert 'autocomplete="address-line2"' in page
     assert 'autocomplete="address-level2"' in page
@@ -132,9 +130,39 @@ def test_cqc_data_fills_in_the_details(client, db, framework, signed_in_owner):
     assert checked(page, "district_id") == str(framework.districts[0].id)  # Chesterfield
     residential = next(s for s in framework.settings if s.code == "residential")
     assert checked(page, "setting_id") == str(residential.id)
-    assert checked(page, "cqc_rating") == "requires_improvement"
-    assert date_parts(page, "cqc_rating_on") == ["14", "03", "2025"]
     assert value_of(page, "registered_beds") == ""
+    # The rating is the CQC's: told, not asked.
+    assert 'name="cqc_rating' not in page
+    assert (
+        "The CQC’s published rating, Requires improvement (14 March 2025), will be recorded "
+        "with the home." in page
+    )
+
+
+def test_a_home_added_takes_its_rating_from_the_cqc_data(client, db, framework, signed_in_owner):
+    make_cqc_location(
+        location_id="1-134558905",
+        name="Ashgate Lodge",
+        overall_rating="Requires improvement",
+        rating_published_on=date(2025, 3, 14),
+    )
+    db.session.commit()
+    # Whatever rating the form is sent with.
+    form = home_form(framework, cqc_rating="outstanding", cqc_rating_on=["1", "1", "2026"])
+    response = client.post("/homes/add", data=form)
+    home = db.session.scalars(select(CareHome)).one()
+    assert response.headers["Location"] == f"/homes/{home.id}"
+    assert (home.cqc_rating, home.cqc_rating_on) == (
+        CqcRating.requires_improvement,
+        date(2025, 3, 14),
+    )
+    [change] = audit_events(AuditAction.cqc_rating_changed)
+    assert change.actor_id is None
+    assert change.after["origin"] == "cqc_import"
+    assert "CQC data for location 1-134558905" in change.after["source"]
+    page = client.get(f"/homes/{home.id}").get_data(as_text=True)
+    assert "Requires improvement" in page
+    assert "The CQC’s published data (CQC data for location 1-134558905" in page
 
 
 def test_a_town_that_is_not_a_district_leaves_the_district_to_the_person(
@@ -155,7 +183,7 @@ def test_a_town_that_is_not_a_district_leaves_the_district_to_the_person(
     assert value_of(page, "town") == "Belper"
     assert value_of(page, "address_line_2") == ""
     assert checked(page, "district_id") is None
-    assert checked(page, "cqc_rating") == "good"
+    assert "The CQC’s published rating, Good, will be recorded with the home." in page
 
 
 def test_a_location_id_another_provider_has_is_refused_at_once(client, db, signed_in_owner):
@@ -189,16 +217,15 @@ def test_adding_a_home_stores_it_for_the_users_organisation(client, db, framewor
     assert home.provider_id == signed_in_owner.provider_id
     assert home.postcode == "S40 4AA"
     assert home.registered_beds == 12
-    assert home.cqc_rating is CqcRating.good
-    assert home.cqc_rating_on == date(2025, 3, 14)
+    assert home.cqc_rating is None
+    assert home.cqc_rating_on is None
     assert home.district_id == framework.districts[0].id
     assert home.setting_id == framework.settings[1].id
     [event] = audit_events(AuditAction.home_added)
     assert event.actor_id == signed_in_owner.id
     assert (event.subject_type, event.subject_id) == ("care_home", str(home.id))
     assert event.after["cqc_location_id"] == "1-134558905"
-    assert event.after["cqc_rating"] == "good"
-    assert event.after["cqc_rating_on"] == "2025-03-14"
+    assert "cqc_rating" not in event.after
     assert event.after["provider_id"] == signed_in_owner.provider_id
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Ashgate Lodge has been added to your care homes." in page
@@ -212,7 +239,6 @@ def test_errors_in_the_details_keep_what_was_typed(client, db, framework, signed
         postcode="S40 4CC",
         district_id="",
         registered_beds="twelve",
-        cqc_rating_on=["31", "2", "2025"],
         registered_manager="Rita Typed",
     )
     response = client.post("/homes/add", data=form)
@@ -223,15 +249,12 @@ def test_errors_in_the_details_keep_what_was_typed(client, db, framework, signed
         "Enter a real postcode, like S40 4AA",
         "Select the district the home is in",
         "Registered beds must be a whole number, like 12",
-        "Date of the rating must be a real date",
     ]:
         assert page.count(message) == 2, message
     assert value_of(page, "postcode") == "S40 4CC"
     assert value_of(page, "registered_beds") == "twelve"
     assert value_of(page, "registered_manager") == "Rita Typed"
-    assert date_parts(page, "cqc_rating_on") == ["31", "2", "2025"]
     assert checked(page, "setting_id") == str(framework.settings[1].id)
-    assert checked(page, "cqc_rating") == "good"
     assert count_homes(db) == 0
 
 
@@ -240,13 +263,8 @@ def test_errors_in_the_details_keep_what_was_typed(client, db, framework, signed
     [
         ({"registered_beds": "0"}, "Registered beds must be between 1 and 999"),
         ({"registered_beds": ""}, "Enter the number of registered beds"),
-        ({"cqc_rating": "splendid"}, "Select the home’s current CQC rating"),
         ({"district_id": "999999"}, "Select the district the home is in"),
         ({"setting_id": "x"}, "Select the home’s care setting"),
-        ({"cqc_rating_on": ["", "3", "2025"]}, "Date of the rating must include a day"),
-        ({"cqc_rating_on": ["1", "", ""]}, "Date of the rating must include a month and a year"),
-        ({"cqc_rating_on": ["1", "3", "25"]}, "Year must include 4 numbers"),
-        ({"cqc_rating_on": ["1", "3", "2099"]}, "Date of the rating must be today or in the past"),
         ({"town": ""}, "Enter the town or city"),
     ],
 )
@@ -257,16 +275,18 @@ def test_each_detail_is_checked(client, db, framework, signed_in_owner, changes,
     assert count_homes(db) == 0
 
 
-def test_the_rating_date_and_manager_may_be_left_blank(client, db, framework, signed_in_owner):
-    form = home_form(framework, cqc_rating="not_rated", cqc_rating_on=["", "", ""])
-    form["registered_manager"] = ""
+def test_the_manager_may_be_left_blank(client, db, framework, signed_in_owner):
+    form = home_form(framework, registered_manager="")
     assert client.post("/homes/add", data=form).status_code == 302
     home = db.session.scalars(select(CareHome)).one()
-    assert home.cqc_rating is CqcRating.not_rated
-    assert home.cqc_rating_on is None
     page = client.get(f"/homes/{home.id}").get_data(as_text=True)
     assert "Before you can put this home forward" in page
     assert f'href="/homes/{home.id}/edit#registered_manager"' in page
+    # No rating yet is not the provider's to fix.
+    assert home.cqc_rating is None
+    assert "#cqc_rating" not in page
+    assert "current CQC rating" not in page
+    assert "The council has no CQC rating for" in page
 
 
 def test_a_duplicate_location_id_is_refused_when_saving(client, db, framework, signed_in_owner):
@@ -298,6 +318,10 @@ def test_the_owner_sees_the_home(client, db, framework, signed_in_owner):
     page = client.get(f"/homes/{home.id}").get_data(as_text=True)
     assert "Ashgate Lodge" in page and "Erewash" in page and "Outstanding" in page
     assert f'href="/homes/{home.id}/edit#district_id"' in page
+    # The rating is shown, not offered for change.
+    assert "#cqc_rating" not in page
+    assert "You cannot change it here." in page
+    assert f'href="/cqc/homes/{home.id}/report"' in page
 
 
 def test_changing_a_home_is_audited_with_the_changed_fields(client, db, framework, signed_in_owner):
@@ -305,17 +329,14 @@ def test_changing_a_home_is_audited_with_the_changed_fields(client, db, framewor
     home = db.session.scalars(select(CareHome)).one()
     edit_page = client.get(f"/homes/{home.id}/edit").get_data(as_text=True)
     assert value_of(edit_page, "name") == "Ashgate Lodge"
-    assert checked(edit_page, "cqc_rating") == "good"
-    assert date_parts(edit_page, "cqc_rating_on") == ["14", "03", "2025"]
-    form = home_form(framework, registered_beds="14", cqc_rating="outstanding")
+    form = home_form(framework, registered_beds="14")
     response = client.post(f"/homes/{home.id}/edit", data=form)
     assert response.headers["Location"] == f"/homes/{home.id}"
     db.session.refresh(home)
     assert home.registered_beds == 14
-    assert home.cqc_rating is CqcRating.outstanding
     [event] = audit_events(AuditAction.home_updated)
-    assert event.before == {"registered_beds": 12, "cqc_rating": "good"}
-    assert event.after == {"registered_beds": 14, "cqc_rating": "outstanding"}
+    assert event.before == {"registered_beds": 12}
+    assert event.after == {"registered_beds": 14}
 
 
 def test_a_home_cannot_take_another_homes_location_id(client, db, framework, signed_in_owner):

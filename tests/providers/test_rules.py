@@ -3,8 +3,9 @@
 import pytest
 
 import dps_portal.models  # noqa: F401  (every mapper, so a model can be built without the app)
-from dps_portal.providers.models import CareHome, CqcRating, ProviderOrganisation
+from dps_portal.providers.models import CareHome, ProviderOrganisation
 from dps_portal.providers.rules import (
+    home_gaps,
     home_missing,
     is_companies_house_number,
     is_cqc_id,
@@ -157,15 +158,29 @@ def test_a_blank_detail_is_missing(field, message):
     assert organisation_missing(provider) == [message]
 
 
-def test_a_home_needs_district_setting_beds_manager_and_rating():
+def test_a_home_needs_district_setting_beds_and_manager():
     home = CareHome(name="Ashgate Lodge", cqc_location_id="1-101000001", registered_beds=0)
     assert home_missing(home) == [
         "Select the district the home is in",
         "Select the home’s care setting",
         "Enter the number of registered beds",
         "Enter the registered manager’s name",
-        "Select the home’s current CQC rating",
     ]
     home.district_id, home.setting_id, home.registered_beds = 1, 2, 12
-    home.registered_manager, home.cqc_rating = "Rita Manager", CqcRating.not_rated
+    home.registered_manager = "Rita Manager"
     assert home_missing(home) == []
+
+
+def test_a_home_without_a_rating_is_no_gap_of_the_providers():
+    """The rating comes from the CQC or an officer: the provider could not fill the gap."""
+    home = CareHome(
+        name="Ashgate Lodge",
+        cqc_location_id="1-101000001",
+        district_id=1,
+        setting_id=2,
+        registered_beds=12,
+        registered_manager="Rita Manager",
+        cqc_rating=None,
+    )
+    assert home_missing(home) == []
+    assert all(field != "cqc_rating" for field, _ in home_gaps(home))

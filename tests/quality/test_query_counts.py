@@ -136,3 +136,26 @@ def test_the_due_list_is_paginated_and_filtered_in_sql(db, people):
     assert overdue.page.total == 20
     assert len(queries.overdue_and_unscheduled(today)) == 20
     assert date(2025, 1, 1) < overdue.rows[0].due_on < today
+
+
+def test_a_page_of_the_due_list_is_the_list_s_rows_for_its_homes(app, db, people):
+    monitor, provider_user = people
+    _grow(db, 20, monitor=monitor, provider=provider_user.provider)
+    today = clock.today_uk()
+
+    def shown(row) -> tuple:
+        last = row.last_visit.id if row.last_visit else None
+        open_visit = row.open_visit.id if row.open_visit else None
+        return (row.home.id, row.status, row.due_on, last, open_visit)
+
+    everything = [shown(row) for row in queries.visits_due(today)]
+    with app.test_request_context("/visits/due?page=2"):
+        second = queries.visits_due_page(today)
+    with app.test_request_context("/visits/due?page=1"):
+        scheduled = queries.visits_due_page(today, queries.NOT_DUE)
+
+    assert [shown(row) for row in second.rows] == everything[50:100]
+    assert (second.page.page, second.page.total, second.page.pages) == (2, 160, 4)
+    not_due = [row for row in everything if row[1] == queries.NOT_DUE]
+    assert [shown(row) for row in scheduled.rows] == not_due[:50]
+    assert sum(1 for row in not_due if row[4] is not None) == 20  # scheduled visits shown

@@ -1,7 +1,7 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from dps_portal.accounts.passwords import verify_password
+from dps_portal.accounts.operations import PasswordCheck, check_password
 from dps_portal.contracts.models import TermsVersion
 from dps_portal.contracts.terms import operations, queries
 from dps_portal.contracts.terms.forms import AcceptTermsForm, PublishTermsForm
@@ -18,6 +18,15 @@ officers_only = role_required(Role.contracts_officer)
 # ?providers=not-accepted pages through a version's providers that have not accepted it.
 NOT_ACCEPTED = "not-accepted"
 providers_only = role_required(Role.provider)
+PASSWORD_WRONG = "The password is not right: enter the password you use to sign in"
+
+
+def _password_locked_message() -> str:
+    minutes = int(current_app.config["LOGIN_LOCK_DURATION"].total_seconds() // 60)
+    return (
+        "Your account is locked after too many wrong passwords. "
+        f"Wait {minutes} minutes, then try again"
+    )
 
 
 def _framework_or_404() -> Framework:
@@ -153,10 +162,17 @@ def accept_terms(terms_version_id: int):
     if request.method == "GET" and not form.signatory_name.data:
         form.signatory_name.data = current_user.full_name
     if can_accept and form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.password.data):
-            add_error(
-                form.password, "The password is not right: enter the password you use to sign in"
-            )
+        # A wrong password counts towards the sign-in lockout, and is kept as the request ends.
+        checked = check_password(
+            current_user,
+            form.password.data,
+            asked_for="accepting terms and conditions",
+            ip_address=request.remote_addr or "",
+        )
+        if checked is PasswordCheck.locked:
+            add_error(form.password, _password_locked_message())
+        elif checked is PasswordCheck.wrong:
+            add_error(form.password, PASSWORD_WRONG)
         else:
             with refusal_redirects_to(url_for("terms.show_terms")):
                 operations.accept_terms(

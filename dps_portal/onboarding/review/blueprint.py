@@ -22,3 +22,6 @@ bp.add_url_rule(
     f"{APPLICATION}/self-cleaning", view_func=views.record_self_cleaning, methods=GET_POST
 )
 bp.add_url_rule(f"{APPLICATION}/decision", view_func=views.decide, methods=GET_POST)
+bp.add_url_rule(
+    f"{APPLICATION}/decision/confirm", view_func=views.confirm_decision, methods=["POST"]
+)

@@ -1,13 +1,14 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovRadioInput,
     GovSubmitInput,
 )
-from wtforms import RadioField, SelectMultipleField, SubmitField
+from wtforms import BooleanField, RadioField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired
 
-from dps_portal.core.forms import text_area
+from dps_portal.core.forms import add_error, text_area
 from dps_portal.onboarding.models import ReviewOutcome
 
 
@@ -66,13 +67,18 @@ class SelfCleaningForm(FlaskForm):
 
 ADMIT = "admit"
 REJECT = "reject"
+CHOICE_WORDS = {ADMIT: "Admit", REJECT: "Reject"}
 
 
 class DecisionForm(FlaskForm):
     """One Admit / Reject choice and reasons per category applied for (fields added per
-    application by decision_form)."""
+    application by decision_form), and the override for admitting over a failed section.
+    The check page carries the same fields hidden, so confirming validates them again."""
 
-    submit = SubmitField("Confirm decisions", widget=GovSubmitInput())
+    # Made by decision_form after the categories' fields, so errors list in the page's order.
+    override: BooleanField
+    override_reason: TextAreaField
+    submit = SubmitField("Continue", widget=GovSubmitInput())
 
     # (application category id, decision field, reasons field, category name)
     category_fields: list[tuple[int, str, str, str]] = []
@@ -81,17 +87,20 @@ class DecisionForm(FlaskForm):
         valid = super().validate(extra_validators)
         for _category_id, decision, reasons, name in self.category_fields:
             if self[decision].data == REJECT and not self[reasons].data:
-                self[reasons].errors = [
-                    *self[reasons].errors,
-                    f"Enter the reasons for rejecting {name}",
-                ]
+                add_error(self[reasons], f"Enter the reasons for rejecting {name}")
                 valid = False
+        if self.override.data and not self.override_reason.data:
+            add_error(self.override_reason, "Enter why you are admitting although sections failed")
+            valid = False
         return valid
 
-    def decision_field(self, application_category_id: int | None):
-        for category_id, decision, _reasons, _name in self.category_fields:
+    def field_about(self, application_category_id: int | None, about: str):
+        """The field a refusal is about: a category's decision or reasons, or the override."""
+        if about == "override":
+            return self.override
+        for category_id, decision, reasons, _name in self.category_fields:
             if category_id == application_category_id:
-                return self[decision]
+                return self[reasons] if about == "reasons" else self[decision]
         return None
 
     def choices(self) -> dict[int, tuple[bool, str]]:
@@ -100,6 +109,21 @@ class DecisionForm(FlaskForm):
             category_id: (self[decision].data == ADMIT, self[reasons].data or "")
             for category_id, decision, reasons, _name in self.category_fields
         }
+
+    def override_given(self) -> str:
+        """The override's reason when the box is ticked; empty otherwise."""
+        return (self.override_reason.data or "") if self.override.data else ""
+
+    def carried(self) -> list[tuple[str, str]]:
+        """(name, value) of each answer, for the check page to carry as hidden inputs."""
+        values = []
+        for _category_id, decision, reasons, _name in self.category_fields:
+            values.append((self[decision].name, self[decision].data or ""))
+            values.append((self[reasons].name, self[reasons].data or ""))
+        if self.override.data:
+            values.append((self.override.name, "y"))
+        values.append((self.override_reason.name, self.override_reason.data or ""))
+        return values
 
 
 def decision_form(application_categories, **kwargs) -> DecisionForm:
@@ -117,7 +141,7 @@ def decision_form(application_categories, **kwargs) -> DecisionForm:
             decision,
             RadioField(
                 f"Decision on {name}",
-                choices=[(ADMIT, "Admit"), (REJECT, "Reject")],
+                choices=list(CHOICE_WORDS.items()),
                 widget=GovRadioInput(),
                 validators=[InputRequired(message=f"Select whether to admit or reject for {name}")],
             ),
@@ -125,8 +149,18 @@ def decision_form(application_categories, **kwargs) -> DecisionForm:
         setattr(
             Form,
             reasons,
-            text_area(f"Reasons for rejecting {name}"),
+            text_area(
+                f"Reasons for rejecting {name}",
+                description="The provider reads these in the decision notice.",
+            ),
         )
         fields.append((application_category.id, decision, reasons, name))
+    Form.override = BooleanField(
+        "I am admitting although sections failed their review", widget=GovCheckboxInput()
+    )
+    Form.override_reason = text_area(
+        "Why you are admitting although sections failed",
+        description="The provider reads this in the decision notice.",
+    )
     Form.category_fields = fields
     return Form(**kwargs)

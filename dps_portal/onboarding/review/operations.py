@@ -70,7 +70,7 @@ def _tell_provider(application: Application, title: str, body: str, **options) -
 
 def _require_awaiting_decision(application: Application) -> None:
     if application.is_decided:
-        raise OperationRefused(f"Application {application.reference} has already been decided")
+        raise OperationRefused(queries.decided_by_words(application))
     if not application.state.is_awaiting_decision:
         raise OperationRefused(
             f"Application {application.reference} is {application.state.value.lower()}: "
@@ -103,15 +103,21 @@ def review_section(
         raise OperationRefused(f"The application has no section {section_key!r}")
     review = next((r for r in application.section_reviews if r.section_key == section_key), None)
     before = None
+    # Every column is set before the row joins the session: a load on the way (the officer
+    # read afresh) must not flush half a review.
+    fields = {
+        "outcome": outcome,
+        "comment": comment.strip(),
+        "reviewed_by_id": by.id,
+        "reviewed_at": clock.now(),
+    }
     if review is None:
-        review = SectionReview(application=application, section_key=section_key)
-        db.session.add(review)
+        review = SectionReview(section_key=section_key, **fields)
+        application.section_reviews.append(review)
     else:
         before = {"outcome": review.outcome.name, "comment": review.comment}
-    review.outcome = outcome
-    review.comment = comment.strip()
-    review.reviewed_by_id = by.id
-    review.reviewed_at = clock.now()
+        for name, value in fields.items():
+            setattr(review, name, value)
     record_event(
         AuditAction.application_section_reviewed,
         actor=by,
@@ -238,12 +244,22 @@ class CategoryChoice:
     reasons: str = ""
 
 
-class DecisionRefused(OperationRefused):
-    """A decision the rules do not allow, naming the category it is about (if one)."""
+# What a refusal of a decision is about, so the form shows it beside the right answer.
+ABOUT_DECISION = "decision"
+ABOUT_REASONS = "reasons"
+ABOUT_OVERRIDE = "override"
 
-    def __init__(self, message: str, application_category_id: int | None = None) -> None:
+
+class DecisionRefused(OperationRefused):
+    """A decision the rules do not allow, naming the category it is about (if one) and
+    which answer (`about`: the category's decision or reasons, or the override)."""
+
+    def __init__(
+        self, message: str, application_category_id: int | None = None, about=ABOUT_DECISION
+    ) -> None:
         super().__init__(message)
         self.application_category_id = application_category_id
+        self.about = about
 
 
 def admission_problem(
@@ -264,32 +280,85 @@ def admission_problem(
     return None
 
 
-def decide_application(
-    application: Application, choices: dict[int, CategoryChoice], *, by: User
-) -> StoredDocument:
-    """Admit or reject each category applied for, make the admissions, rates and evidence,
-    and send the decision notice. Answers the notice."""
-    lock(application)
-    _require_awaiting_decision(application)
+def unreviewed_words(unreviewed: list[queries.SectionOutcome]) -> str:
+    return (
+        "No category can be admitted until every section has been reviewed. Not reviewed: "
+        f"{queries.titles(unreviewed)}"
+    )
+
+
+def failed_words(failed: list[queries.SectionOutcome]) -> str:
+    return (
+        f"{queries.titles(failed)} failed {'its' if len(failed) == 1 else 'their'} review: "
+        "to admit, confirm that you are admitting despite "
+        f"{'it' if len(failed) == 1 else 'them'} and give your reason"
+    )
+
+
+def decision_problems(
+    application: Application,
+    choices: dict[int, CategoryChoice],
+    override_reason: str = "",
+    review: queries.ReviewState | None = None,
+) -> list[DecisionRefused]:
+    """Every reason the rules refuse these choices, in the form's order; none when the
+    decision may be made. Admitting needs every section reviewed, and a failed section
+    needs the officer's override with a reason."""
+    problems = []
+    admitted = []
     for application_category in application.categories:
         choice = choices.get(application_category.id)
         name = application_category.category.name
         if choice is None:
-            raise DecisionRefused(
-                f"Select whether to admit or reject for {name}", application_category.id
+            problems.append(
+                DecisionRefused(
+                    f"Select whether to admit or reject for {name}", application_category.id
+                )
             )
-        if choice.admit:
+        elif choice.admit:
+            admitted.append(application_category)
             problem = admission_problem(application, application_category)
             if problem:
-                raise DecisionRefused(problem, application_category.id)
+                problems.append(DecisionRefused(problem, application_category.id))
         elif not choice.reasons.strip():
-            raise DecisionRefused(
-                f"Enter the reasons for rejecting {name}", application_category.id
+            problems.append(
+                DecisionRefused(
+                    f"Enter the reasons for rejecting {name}",
+                    application_category.id,
+                    ABOUT_REASONS,
+                )
             )
+    if admitted:
+        review = review or queries.review_state(application)
+        if review.unreviewed:
+            problems.append(DecisionRefused(unreviewed_words(review.unreviewed), admitted[0].id))
+        elif review.failed and not override_reason.strip():
+            problems.append(DecisionRefused(failed_words(review.failed), about=ABOUT_OVERRIDE))
+    return problems
+
+
+def decide_application(
+    application: Application,
+    choices: dict[int, CategoryChoice],
+    *,
+    by: User,
+    override_reason: str = "",
+) -> StoredDocument:
+    """Admit or reject each category applied for, make the admissions, rates and evidence,
+    and send the decision notice. Admitting over a failed section needs `override_reason`,
+    which the notice and the audit trail keep. Answers the notice."""
+    lock(application)
+    _require_awaiting_decision(application)
+    review = queries.review_state(application)
+    problems = decision_problems(application, choices, override_reason, review)
+    if problems:
+        raise problems[0]
 
     now = clock.now()
     effective_from = clock.to_uk(now).date()
-    admitted_any = False
+    admitting = any(choices[chosen.id].admit for chosen in application.categories)
+    override = override_reason.strip() if admitting and review.failed else ""
+    application.override_reason = override
     for application_category in application.categories:
         choice = choices[application_category.id]
         homes: list[ApplicationHome] = []
@@ -298,7 +367,6 @@ def decide_application(
             _admit(application, application_category, homes, by=by, effective_from=effective_from)
             application_category.decision = CategoryDecision.admitted
             application_category.reasons = ""
-            admitted_any = True
         else:
             application_category.decision = CategoryDecision.rejected
             application_category.reasons = choice.reasons.strip()
@@ -313,9 +381,10 @@ def decide_application(
                 "decision": application_category.decision.name,
                 "reasons": application_category.reasons,
                 "care_home_ids": [home.care_home_id for home in homes],
+                **({"override_reason": override} if override and choice.admit else {}),
             },
         )
-    if admitted_any:
+    if admitting:
         _record_insurance_evidence(application, now)
 
     move(
@@ -325,6 +394,17 @@ def decide_application(
         event=AuditAction.application_decided,
         after={
             "decisions": {ac.category.code: ac.decision.name for ac in application.categories},
+            "sections": {section.key: section.status.name for section in review.sections},
+            **(
+                {
+                    "override": {
+                        "failed_sections": [section.key for section in review.failed],
+                        "reason": override,
+                    }
+                }
+                if override
+                else {}
+            ),
         },
     )
     notice = store_pdf(

@@ -1,12 +1,13 @@
 """What the officers' review pages, the decision notice and the reminder job read."""
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from dps_portal.core import clock
 from dps_portal.documents.models import StoredDocument
@@ -134,15 +135,17 @@ def _queue_filter(view: str):
     return (Application.state != ApplicationState.draft) & Application.received_on.is_not(None)
 
 
-def queue(view: str, today: date, per_page: int = 50) -> tuple[Any, list[QueueRow]]:
+def queue(view: str, today: date, total: int, per_page: int = 50) -> tuple[Any, list[QueueRow]]:
     """One page (`?page=`) of one view of the queue, and its rows. Awaiting decision: the
-    soonest due first."""
+    soonest due first. `total` is the view's count from `queue_counts`."""
     query = (
         select(Application)
         .where(_queue_filter(view))
         .options(
-            selectinload(Application.provider),
-            selectinload(Application.categories).selectinload(ApplicationCategory.category),
+            joinedload(Application.provider, innerjoin=True),
+            selectinload(Application.categories).joinedload(
+                ApplicationCategory.category, innerjoin=True
+            ),
         )
     )
     if view == "decided":
@@ -153,7 +156,8 @@ def queue(view: str, today: date, per_page: int = 50) -> tuple[Any, list[QueueRo
         query = query.order_by(Application.received_on.desc(), Application.id.desc())
     else:
         query = query.order_by(Application.decision_due_on, Application.received_on, Application.id)
-    page = db.paginate(query, per_page=per_page, error_out=False)
+    page = db.paginate(query, per_page=per_page, error_out=False, count=False)
+    page.total = total
     return page, [
         QueueRow(application, decision_clock(application, today)) for application in page.items
     ]
@@ -258,6 +262,7 @@ class ReviewSection:
     parts: list[ReviewPart]
     review: SectionReview | None
     reopened: bool
+    outcome: "SectionOutcome"
 
     @property
     def changed_count(self) -> int:
@@ -269,6 +274,148 @@ class ApplicationReview:
     organisation: SectionSummary
     sections: list[ReviewSection]
     clarification: ClarificationRequest | None
+
+
+# Where the review stands: a decision to admit rests on every section's review.
+
+
+class ReviewStatus(enum.Enum):
+    passed = "Passed"
+    failed = "Failed"
+    unreviewed = "Not reviewed"
+
+
+REVIEW_STATUS_TAG_CLASSES = {
+    ReviewStatus.passed: "govuk-tag--green",
+    ReviewStatus.failed: "govuk-tag--red",
+    ReviewStatus.unreviewed: "govuk-tag--grey",
+}
+
+
+@dataclass(frozen=True)
+class SectionOutcome:
+    """One section's review as the decision reads it. A review made before the provider
+    answered a clarification that reopened the section (or while one is still open) no
+    longer counts: the answers it looked at may have changed."""
+
+    key: str
+    title: str
+    review: SectionReview | None
+    reopened_since_review: ClarificationRequest | None = None
+
+    @property
+    def status(self) -> ReviewStatus:
+        if self.review is None or self.reopened_since_review is not None:
+            return ReviewStatus.unreviewed
+        return ReviewStatus.passed if self.review.is_passed else ReviewStatus.failed
+
+    @property
+    def tag_class(self) -> str:
+        return REVIEW_STATUS_TAG_CLASSES[self.status]
+
+    @property
+    def is_passed(self) -> bool:
+        return self.status is ReviewStatus.passed
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status is ReviewStatus.failed
+
+    @property
+    def is_unreviewed(self) -> bool:
+        return self.status is ReviewStatus.unreviewed
+
+    @property
+    def note(self) -> str:
+        """Why a review on record does not count, in words; empty when it counts."""
+        clarification = self.reopened_since_review
+        if self.review is None or clarification is None:
+            return ""
+        if clarification.responded_at is None:
+            return "Reopened for clarification: the provider may still change its answers"
+        return (
+            "The provider answered a clarification about this section on "
+            f"{clock.format_datetime(clarification.responded_at)}, after the review"
+        )
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    sections: list[SectionOutcome]
+
+    @property
+    def unreviewed(self) -> list[SectionOutcome]:
+        return [section for section in self.sections if section.is_unreviewed]
+
+    @property
+    def failed(self) -> list[SectionOutcome]:
+        return [section for section in self.sections if section.is_failed]
+
+    @property
+    def is_complete(self) -> bool:
+        """Every section has a review that still counts."""
+        return not self.unreviewed
+
+
+def titles(sections: list[SectionOutcome]) -> str:
+    """'Insurance, Workforce and Modern slavery'."""
+    names = [section.title for section in sections]
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _reopened_since(
+    review: SectionReview | None, clarifications: list[ClarificationRequest]
+) -> ClarificationRequest | None:
+    """The last clarification that reopened the reviewed section and was answered after the
+    review (or is not answered yet)."""
+    if review is None:
+        return None
+    later = [
+        clarification
+        for clarification in clarifications
+        if review.section_key in (clarification.section_keys or ())
+        and (clarification.responded_at is None or review.reviewed_at < clarification.responded_at)
+    ]
+    return later[-1] if later else None
+
+
+def review_state(application: Application) -> ReviewState:
+    """Each section of the application's question set with its review's outcome (one review
+    per section covers every home and category it was answered for)."""
+    definition = definition_of(application.question_set)
+    reviews = {
+        review.section_key: review
+        for review in db.session.scalars(
+            select(SectionReview)
+            .where(SectionReview.application_id == application.id)
+            .options(selectinload(SectionReview.reviewed_by))
+        )
+    }
+    clarifications = list(application.clarifications)
+    return ReviewState(
+        [
+            SectionOutcome(
+                key=section.key,
+                title=section.title,
+                review=reviews.get(section.key),
+                reopened_since_review=_reopened_since(reviews.get(section.key), clarifications),
+            )
+            for section in definition.sections
+        ]
+    )
+
+
+def decided_by_words(application: Application) -> str:
+    """'Application DPS-2026-0001 was already decided by Ann Officer on 3 March 2026 at
+    10:05am (GMT)': what the second of two officers deciding at once reads."""
+    names = sorted(
+        {chosen.decided_by.full_name for chosen in application.categories if chosen.decided_by}
+    )
+    by = f" by {' and '.join(names)}" if names else ""
+    when = f" on {clock.format_datetime(application.decided_at)}" if application.decided_at else ""
+    return f"Application {application.reference} was already decided{by}{when}."
 
 
 def latest_clarification(application: Application) -> ClarificationRequest | None:
@@ -301,13 +448,34 @@ def _previous_html(question: Question, record: dict | None) -> Markup:
     return answer_html(question, previous)
 
 
+def load_for_review(application: Application) -> None:
+    """Load in three statements what the review page reads of the application: its
+    provider, question set, categories and homes (each home with its district and setting),
+    instead of one statement a home as the page reads them."""
+    home = selectinload(Application.categories).selectinload(ApplicationCategory.homes)
+    db.session.scalars(
+        select(Application)
+        .where(Application.id == application.id)
+        .options(
+            joinedload(Application.provider, innerjoin=True),
+            joinedload(Application.question_set, innerjoin=True),
+            selectinload(Application.categories).joinedload(
+                ApplicationCategory.category, innerjoin=True
+            ),
+            home.joinedload(ApplicationHome.care_home, innerjoin=True).options(
+                joinedload(CareHome.district), joinedload(CareHome.setting)
+            ),
+        )
+    ).all()
+
+
 def application_review(application: Application) -> ApplicationReview:
     """The application as the officer reviews it: each section with its answers for each
     scope, what changed since the last clarification, and the officer's review of it."""
     definition = definition_of(application.question_set)
     clarification = latest_clarification(application)
     changes = changes_since(clarification, application)
-    reviews = {review.section_key: review for review in application.section_reviews}
+    outcomes = {outcome.key: outcome for outcome in review_state(application).sections}
     reopened = set(clarification.section_keys or ()) if clarification else set()
     summaries = application_summary(application)
     organisation = next(s for s in summaries if s.key == ORGANISATION_PART)
@@ -332,8 +500,9 @@ def application_review(application: Application) -> ApplicationReview:
             key=section.key,
             title=section.title,
             parts=parts.get(section.key, []),
-            review=reviews.get(section.key),
+            review=outcomes[section.key].review,
             reopened=section.key in reopened,
+            outcome=outcomes[section.key],
         )
         for section in definition.sections
     ]
@@ -415,6 +584,9 @@ class DecisionNotice:
     framework: Framework
     decided_at: datetime
     categories: list[NoticeCategory]
+    # Admitted over failed sections: their titles and the officer's reason.
+    failed_sections: list[str]
+    override_reason: str
 
     @property
     def any_admitted(self) -> bool:
@@ -436,7 +608,8 @@ def _notice_home(entry: ApplicationHome) -> NoticeHome:
 
 
 def decision_notice(application: Application) -> DecisionNotice:
-    """What the notice says: each category's decision, its homes and the reasons."""
+    """What the notice says: each category's decision, its homes and the reasons, and why
+    the council admitted over a failed section if it did."""
     categories = []
     for chosen in application.categories:
         admitted = (
@@ -459,10 +632,17 @@ def decision_notice(application: Application) -> DecisionNotice:
                 ],
             )
         )
+    override_reason = application.override_reason or ""
     return DecisionNotice(
         application=application,
         provider=application.provider,
         framework=application.framework,
         decided_at=application.decided_at or clock.now(),
         categories=categories,
+        failed_sections=(
+            [section.title for section in review_state(application).failed]
+            if override_reason
+            else []
+        ),
+        override_reason=override_reason,
     )

@@ -45,8 +45,11 @@ def _back_to(application: Application, anchor: str = ""):
 def _not_awaiting(application: Application) -> str:
     """Why an application not waiting for a decision cannot be acted on."""
     if application.is_decided:
-        return f"Application {application.reference} has already been decided."
-    return f"Application {application.reference} is not waiting for a decision."
+        return queries.decided_by_words(application)
+    return (
+        f"Application {application.reference} is {application.state.value.lower()}: "
+        "it is not waiting for a decision."
+    )
 
 
 @officers_only
@@ -54,14 +57,15 @@ def list_applications():
     view = request.args.get("show", "awaiting")
     if view not in queries.QUEUE_VIEWS:
         view = "awaiting"
-    page, rows = queries.queue(view, clock.today_uk())
+    counts = queries.queue_counts()
+    page, rows = queries.queue(view, clock.today_uk(), counts[view])
     return render_template(
         "onboarding/review/list_applications.html",
         rows=rows,
         page=page,
         view=view,
         views=queries.QUEUE_VIEWS,
-        counts=queries.queue_counts(),
+        counts=counts,
     )
 
 
@@ -73,6 +77,7 @@ def _section_form(section: queries.ReviewSection) -> SectionReviewForm:
 
 
 def _render_application(application: Application, submitted_form=None, section_key=""):
+    queries.load_for_review(application)
     review = queries.application_review(application)
     forms = {
         section.key: submitted_form if section.key == section_key else _section_form(section)
@@ -202,39 +207,44 @@ def record_self_cleaning(application_id: int):
     )
 
 
-@officers_only
-def decide(application_id: int):
-    application = _application_or_404(application_id)
-    if not application.can_decide(current_user):
-        flash(_not_awaiting(application))
-        return _back_to(application)
-    form = decision_form(application.categories)
-    if form.validate_on_submit():
-        choices = {
-            category_id: operations.CategoryChoice(admit=admit, reasons=reasons)
-            for category_id, (admit, reasons) in form.choices().items()
-        }
-        try:
-            operations.decide_application(application, choices, by=current_user)
-        except operations.DecisionRefused as refusal:
-            # Refused before anything changed: the reason shows on the category's choice.
-            field = form.decision_field(refusal.application_category_id)
-            if field is None:
-                flash(refusal.message)
-            else:
-                add_error(field, refusal.message)
+# Deciding: the decide page posts to a check page, whose "Confirm decision" decides. The check
+# page carries the answers as hidden inputs, so confirming validates them (and the rules) again.
+
+CHANGE = "change"
+
+
+def _choices(form) -> dict[int, operations.CategoryChoice]:
+    return {
+        category_id: operations.CategoryChoice(admit=admit, reasons=reasons)
+        for category_id, (admit, reasons) in form.choices().items()
+    }
+
+
+def _decision_checked(application: Application, form, review: queries.ReviewState) -> bool:
+    """The form is valid and the rules allow the decision; each refusal shows beside the
+    answer it is about."""
+    if not form.validate_on_submit():
+        return False
+    problems = operations.decision_problems(
+        application, _choices(form), form.override_given(), review
+    )
+    for problem in problems:
+        field = form.field_about(problem.application_category_id, problem.about)
+        if field is None:
+            flash(problem.message)
         else:
-            flash(
-                f"Your decisions have been recorded and the decision notice has been sent to "
-                f"{application.provider.display_name}.",
-                "success",
-            )
-            return _back_to(application)
+            add_error(field, problem.message)
+    return not problems
+
+
+def _render_decision(application: Application, form, review: queries.ReviewState):
     return render_template(
         "onboarding/review/decide.html",
         application=application,
         form=form,
         flags=queries.review_flags(application),
+        review=review,
+        titles=queries.titles,
         categories=[
             (
                 chosen,
@@ -245,3 +255,53 @@ def decide(application_id: int):
             for chosen in application.categories
         ],
     )
+
+
+@officers_only
+def decide(application_id: int):
+    application = _application_or_404(application_id)
+    if not application.can_decide(current_user):
+        flash(_not_awaiting(application))
+        return _back_to(application)
+    form = decision_form(application.categories)
+    review = queries.review_state(application)
+    # "Change" on the check page comes back here with the answers as they were typed.
+    checking = request.method == "POST" and CHANGE not in request.form
+    if checking and _decision_checked(application, form, review):
+        choices = form.choices()
+        return render_template(
+            "onboarding/review/check_decision.html",
+            application=application,
+            form=form,
+            review=review,
+            titles=queries.titles,
+            change=CHANGE,
+            categories=[
+                (chosen, *choices[chosen.id], queries.admissible_homes(application, chosen))
+                for chosen in application.categories
+            ],
+        )
+    return _render_decision(application, form, review)
+
+
+@officers_only
+def confirm_decision(application_id: int):
+    application = _application_or_404(application_id)
+    if not application.can_decide(current_user):
+        flash(_not_awaiting(application))
+        return _back_to(application)
+    form = decision_form(application.categories)
+    review = queries.review_state(application)
+    if not _decision_checked(application, form, review):
+        # Changed since the check page (a section's review) or tampered with: decide again.
+        return _render_decision(application, form, review)
+    with refusal_redirects_to(_url_of(application)):
+        operations.decide_application(
+            application, _choices(form), override_reason=form.override_given(), by=current_user
+        )
+    flash(
+        f"Your decisions have been recorded and the decision notice has been sent to "
+        f"{application.provider.display_name}.",
+        "success",
+    )
+    return _back_to(application, "decision")

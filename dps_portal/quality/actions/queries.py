@@ -9,8 +9,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
+from dps_portal.core.forms import id_from
 from dps_portal.documents.models import StoredDocument
 from dps_portal.extensions import db
 from dps_portal.quality.models import ActionState, Visit, VisitAction, VisitState
@@ -130,10 +131,17 @@ def actions_awaiting_verification() -> int:
     )
 
 
-def council_actions(view: str, per_page: int = 50):
+def council_actions(view: str, total: int, per_page: int = 50):
     """One page (`?page=`) of the monitors' list: waiting for verification first, then
-    open, soonest due first."""
-    query = live_actions().options(selectinload(VisitAction.visit).selectinload(Visit.provider))
+    open, soonest due first. Each action comes with its visit, home and provider in the
+    same statement; `total` is the view's count from `action_counts`."""
+    visit = contains_eager(VisitAction.visit)
+    query = (
+        select(VisitAction)
+        .join(VisitAction.visit)
+        .where(Visit.state == VisitState.finalised)
+        .options(visit.joinedload(Visit.care_home), visit.joinedload(Visit.provider))
+    )
     if view == "live":
         query = query.where(VisitAction.state != ActionState.closed)
     else:
@@ -143,7 +151,11 @@ def council_actions(view: str, per_page: int = 50):
         order = (VisitAction.closed_at.desc(), VisitAction.id.desc())
     else:
         order = (waiting_first, VisitAction.due_on, VisitAction.id)
-    return db.paginate(query.order_by(*order), per_page=per_page, error_out=False)
+    actions_page = db.paginate(
+        query.order_by(*order), per_page=per_page, error_out=False, count=False
+    )
+    actions_page.total = total
+    return actions_page
 
 
 def action_counts() -> dict[str, int]:
@@ -173,11 +185,12 @@ def actions_to_remind(today: date) -> list[VisitAction]:
 
 def own_evidence(provider_id: int, document_id) -> StoredDocument | None:
     """Evidence already uploaded by the provider, named by a hidden field; None otherwise."""
-    if not document_id or not str(document_id).isdigit():
+    document_id = id_from(document_id)
+    if document_id is None:
         return None
     return db.session.scalars(
         select(StoredDocument).where(
-            StoredDocument.id == int(document_id),
+            StoredDocument.id == document_id,
             StoredDocument.provider_id == provider_id,
             StoredDocument.kind == EVIDENCE_KIND,
         )

@@ -111,14 +111,15 @@ def list_actions():
     view = request.args.get("state", "live")
     if view not in queries.ACTION_VIEWS:
         view = "live"
-    page = queries.council_actions(view)
+    counts = queries.action_counts()
+    page = queries.council_actions(view, counts[view])
     return render_template(
         "quality/actions/list_actions.html",
         actions=page.items,
         page=page,
         view=view,
         views=queries.ACTION_VIEWS,
-        counts=queries.action_counts(),
+        counts=counts,
         today=clock.today_uk(),
     )
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from dps_portal.core import clock
 from dps_portal.extensions import db
@@ -122,17 +122,26 @@ class ReviewQueue:
     overdue: int
 
 
-def _returns_page(returns_list: ReturnList, page: int | None, per_page: int):
-    return db.paginate(
+def _returns_page(returns_list: ReturnList, page: int | None, per_page: int, total: int):
+    """One page of the list, its rows with their home and provider in one statement; its
+    `total` is the list's count, already read by `return_counts`."""
+    returns_page = db.paginate(
         select(QualityReturn)
         .join(CareHome, CareHome.id == QualityReturn.care_home_id)
         .where(QualityReturn.state == returns_list.state)
-        .options(selectinload(QualityReturn.care_home), selectinload(QualityReturn.provider))
+        .options(
+            contains_eager(QualityReturn.care_home),
+            joinedload(QualityReturn.provider),
+            defer(QualityReturn.answers, raiseload=True),  # the queue never shows them
+        )
         .order_by(*returns_list.order, CareHome.name, QualityReturn.id),
         page=page,
         per_page=per_page,
         error_out=False,
+        count=False,
     )
+    returns_page.total = total
+    return returns_page
 
 
 def return_counts(today: date) -> dict[str, int]:
@@ -158,10 +167,13 @@ def review_queue(
     counts = return_counts(today)
     if show in RETURN_LISTS:
         chosen = RETURN_LISTS[show]
-        lists = [(chosen, _returns_page(chosen, None, per_page))]
+        lists = [(chosen, _returns_page(chosen, None, per_page, counts[chosen.state.name]))]
     else:
         lists = [
-            (returns_list, _returns_page(returns_list, 1, per_page))
+            (
+                returns_list,
+                _returns_page(returns_list, 1, per_page, counts[returns_list.state.name]),
+            )
             for returns_list in RETURN_LISTS.values()
         ]
     return ReviewQueue(lists=lists, waiting=counts["submitted"], overdue=counts["overdue"])

@@ -2,12 +2,13 @@
 Provider Agreement PDF; and what acceptance does to the contract gate."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from dps_portal.accounts.models import LoginFailure, User
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.models import AuditEvent
 from dps_portal.contracts.eligibility import Barrier, eligibility
@@ -174,6 +175,58 @@ def test_a_wrong_password_is_refused_and_the_other_answers_kept(client, db, sign
     assert 'value="Managing Director"' in page
     assert "not my password" not in page
     assert _acceptances(db) == []
+
+
+def test_wrong_passwords_on_the_terms_count_towards_the_sign_in_lockout(
+    client, db, signing, frozen_clock
+):
+    terms, _provider, _home, signatory = signing
+    wrong = {**SIGNING, "password": "not my password"}
+    # Nine wrong while signing and one at the sign-in form make ten: the account locks.
+    for _ in range(9):
+        frozen_clock.advance(timedelta(seconds=20))
+        page = client.post(f"/contract/{terms.id}/accept", data=wrong).get_data(as_text=True)
+        assert "The password is not right" in page
+    other_browser = client.application.test_client()
+    other_browser.post(
+        "/account/sign-in", data={"email": signatory.email, "password": "not my password"}
+    )
+    db.session.expire_all()
+    assert db.session.get(User, signatory.id).is_locked()
+
+    # While locked, the right password signs nothing, and the person is told why.
+    response = client.post(f"/contract/{terms.id}/accept", data=SIGNING)
+    assert response.status_code == 200
+    assert "Your account is locked after too many wrong passwords" in response.get_data(
+        as_text=True
+    )
+    assert _acceptances(db) == []
+    refused = other_browser.post(
+        "/account/sign-in", data={"email": signatory.email, "password": DEFAULT_PASSWORD}
+    )
+    assert refused.status_code == 200, "the right password must not sign in while locked"
+
+    failures = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == AuditAction.sign_in_failed.value)
+    ).all()
+    assert [e.after.get("asked_for") for e in failures].count(
+        "accepting terms and conditions"
+    ) == 10
+
+    # Once the lock has passed, the right password signs.
+    frozen_clock.advance(timedelta(minutes=15, seconds=1))
+    assert client.post(f"/contract/{terms.id}/accept", data=SIGNING).status_code == 302
+    assert len(_acceptances(db)) == 1
+
+
+def test_ten_wrong_passwords_on_the_terms_alone_lock_the_account(client, db, signing, frozen_clock):
+    terms, _provider, _home, signatory = signing
+    for _ in range(10):
+        frozen_clock.advance(timedelta(seconds=20))
+        client.post(f"/contract/{terms.id}/accept", data={**SIGNING, "password": "guess"})
+    db.session.expire_all()
+    assert db.session.get(User, signatory.id).is_locked()
+    assert db.session.scalar(select(func.count(LoginFailure.id))) == 10
 
 
 @pytest.mark.parametrize(

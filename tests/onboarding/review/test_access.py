@@ -24,6 +24,7 @@ OFFICER_ROUTES = [
     ("POST", "/review/applications/{application}/self-cleaning"),
     ("GET", "/review/applications/{application}/decision"),
     ("POST", "/review/applications/{application}/decision"),
+    ("POST", "/review/applications/{application}/decision/confirm"),
     ("GET", "/review/providers/{provider}/declaration"),
     ("POST", "/review/providers/{provider}/declaration"),
 ]

@@ -27,8 +27,10 @@ from dps_portal.rates.models import RateCardEntry
 from tests.conftest import sign_in
 from tests.factories import make_user
 from tests.onboarding.review.factories import (
+    decide_through_pages,
     make_received_application,
     provider_user_of,
+    review_every_section,
     set_answer,
 )
 
@@ -36,19 +38,16 @@ REJECTION = "The specialist training described does not cover the Mental Health 
 
 
 def _decide(client, application, **choices):
-    """POST the decision form: choices are category code -> "admit" or (reject, reasons)."""
-    data = {}
-    for chosen in application.categories:
-        choice = choices[chosen.category.code]
-        if isinstance(choice, tuple):
-            data[f"decision_{chosen.id}"], data[f"reasons_{chosen.id}"] = choice
-        else:
-            data[f"decision_{chosen.id}"] = choice
-    return client.post(f"/review/applications/{application.id}/decision", data=data)
+    """Decide through the decide page and the check page: choices are category code ->
+    "admit" or ("reject", reasons)."""
+    return decide_through_pages(client, application, **choices)
 
 
-def _officer_signed_in(client, db):
+def _officer_signed_in(client, db, *, reviewed=None):
+    """An officer signed in, who has passed every section of `reviewed` (if given)."""
     officer = make_user(Role.contracts_officer)
+    if reviewed is not None:
+        review_every_section(reviewed, officer)
     db.session.commit()
     sign_in(client, officer)
     return officer
@@ -76,7 +75,7 @@ def test_admitting_makes_admissions_home_rates_and_evidence(client, db, framewor
     )
     db.session.add(older)
     db.session.commit()
-    officer = _officer_signed_in(client, db)
+    officer = _officer_signed_in(client, db, reviewed=application)
     homes = {entry.care_home_id for entry in application.categories[0].homes}
 
     response = _decide(client, application, MH="admit", LDA="admit")
@@ -153,7 +152,7 @@ def test_a_rejection_keeps_its_reasons_and_the_notice_names_everything(
 ):
     application = make_received_application()
     provider = application.provider
-    _officer_signed_in(client, db)
+    _officer_signed_in(client, db, reviewed=application)
 
     response = _decide(client, application, MH=("reject", REJECTION), LDA="admit")
 
@@ -219,7 +218,7 @@ def test_a_mandatory_exclusion_blocks_admission_until_self_cleaning_is_recorded(
     application = make_received_application()
     set_answer(application, "mandatory_exclusion", "yes")
     db.session.commit()
-    _officer_signed_in(client, db)
+    _officer_signed_in(client, db, reviewed=application)
     assert "no category can be admitted" in client.get(
         f"/review/applications/{application.id}/decision"
     ).get_data(as_text=True)
@@ -251,6 +250,7 @@ def test_a_mandatory_exclusion_refuses_admit_for_every_category(db, framework, f
     application = make_received_application()
     set_answer(application, "mandatory_exclusion", "yes")
     officer = make_user(Role.contracts_officer)
+    review_every_section(application, officer)
 
     for chosen in application.categories:
         assert "mandatory exclusion ground" in operations.admission_problem(application, chosen)
@@ -271,9 +271,9 @@ def test_a_home_rated_inadequate_is_not_admitted(client, db, framework, frozen_c
     inadequate, good = (entry.care_home for entry in application.categories[0].homes)
     inadequate.cqc_rating = CqcRating.inadequate
     db.session.commit()
-    _officer_signed_in(client, db)
+    _officer_signed_in(client, db, reviewed=application)
     decide_page = client.get(f"/review/applications/{application.id}/decision")
-    assert "Not admitted" in decide_page.get_data(as_text=True)
+    assert "Cannot be admitted" in decide_page.get_data(as_text=True)
 
     _decide(client, application, MH="admit", LDA="admit")
 
@@ -293,7 +293,7 @@ def test_a_category_whose_homes_are_all_inadequate_cannot_be_admitted(
     for entry in application.categories[0].homes:
         entry.care_home.cqc_rating = CqcRating.inadequate
     db.session.commit()
-    _officer_signed_in(client, db)
+    _officer_signed_in(client, db, reviewed=application)
 
     response = _decide(client, application, MH="admit", LDA="admit")
 
@@ -303,7 +303,8 @@ def test_a_category_whose_homes_are_all_inadequate_cannot_be_admitted(
 
 def test_an_application_is_decided_once(client, db, framework, frozen_clock):
     application = make_received_application()
-    officer = _officer_signed_in(client, db)
+    officer = _officer_signed_in(client, db, reviewed=application)
+    officer.full_name = "Ann Officer"
     _decide(client, application, MH="admit", LDA="admit")
     events = len(_actions(db))
 
@@ -311,11 +312,14 @@ def test_an_application_is_decided_once(client, db, framework, frozen_clock):
 
     assert again.status_code == 302
     follow = client.get(again.headers["Location"]).get_data(as_text=True)
-    assert "has already been decided" in follow
+    assert (
+        f"Application {application.reference} was already decided by Ann Officer on "
+        "3 March 2026 at 10:00am (GMT)." in follow
+    )
     assert len(_actions(db)) == events
     db.session.refresh(application)
     assert application.categories[0].decision is CategoryDecision.admitted
-    with pytest.raises(OperationRefused, match="already been decided"):
+    with pytest.raises(OperationRefused, match="already decided by Ann Officer"):
         operations.decide_application(
             application,
             {chosen.id: operations.CategoryChoice(True) for chosen in application.categories},
@@ -325,7 +329,7 @@ def test_an_application_is_decided_once(client, db, framework, frozen_clock):
 
 def test_admission_does_not_make_a_home_eligible(client, db, framework, frozen_clock):
     application = make_received_application()
-    _officer_signed_in(client, db)
+    _officer_signed_in(client, db, reviewed=application)
 
     _decide(client, application, MH="admit", LDA="admit")
 
@@ -347,17 +351,20 @@ def test_admission_does_not_make_a_home_eligible(client, db, framework, frozen_c
 def test_a_decision_reads_the_application_afresh_under_its_lock(db, framework, frozen_clock):
     application = make_received_application()
     officer = make_user(Role.contracts_officer)
+    review_every_section(application, officer)
     choices = {chosen.id: operations.CategoryChoice(True) for chosen in application.categories}
+    application_id = application.id
     db.session.commit()
-    # Another officer's decision commits after this one loaded the application.
+    # Another officer's decision commits after this one loaded the application (the test's
+    # session holds no transaction, so on SQLite the other connection takes the write lock).
     with db.engine.begin() as other:
         other.execute(
             update(Application)
-            .where(Application.id == application.id)
+            .where(Application.id == application_id)
             .values(state=ApplicationState.decided)
         )
 
-    with pytest.raises(OperationRefused, match="already been decided"):
+    with pytest.raises(OperationRefused, match="was already decided"):
         operations.decide_application(application, choices, by=officer)
     assert db.session.scalars(select(Admission)).all() == []
 
@@ -368,6 +375,7 @@ def test_the_providers_page_says_admission_waits_for_the_quality_visit(app, db, 
 
     application = make_complete_application(submit=True)
     officer = make_user(Role.contracts_officer)
+    review_every_section(application, officer)
     decide_application(
         application, {c.id: CategoryChoice(admit=True) for c in application.categories}, by=officer
     )

@@ -14,7 +14,11 @@ from dps_portal.onboarding.review.tasks import JOBS as REVIEW_JOBS
 from dps_portal.onboarding.review.tasks import remind_decisions_due
 from dps_portal.scheduler.registry import all_jobs
 from tests.factories import make_user
-from tests.onboarding.review.factories import make_received_application, provider_user_of
+from tests.onboarding.review.factories import (
+    make_received_application,
+    provider_user_of,
+    review_every_section,
+)
 
 # The declarations' reminder job moved to its own package; both are checked here.
 JOBS = [*REVIEW_JOBS, *DECLARATION_JOBS]
@@ -101,6 +105,7 @@ def test_an_extension_brings_a_fresh_reminder(db, framework):
 def test_decided_applications_are_not_reminded(client, db, framework):
     application = make_received_application()
     officer = make_user(Role.contracts_officer)
+    review_every_section(application, officer)
     operations.decide_application(
         application,
         {chosen.id: operations.CategoryChoice(True) for chosen in application.categories},

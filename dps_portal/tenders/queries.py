@@ -1,0 +1,321 @@
+"""Read models for the tender pages. A bid's content (prices, answers) is read only through
+`sealed_versions`, which enforces the seal for every caller; officers' pages before the
+deadline read counts (`response_counts`), never bids."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from dps_portal.contracts.eligibility import Eligibility, eligibility_of
+from dps_portal.core import clock
+from dps_portal.extensions import db
+from dps_portal.framework.models import CareSetting, Category, District, current_framework
+from dps_portal.onboarding.admissions import admitted_home_ids
+from dps_portal.providers.models import CareHome
+from dps_portal.tenders.models import (
+    PUBLISHED_STATES,
+    Bid,
+    BidState,
+    BidVersion,
+    ClarificationState,
+    Tender,
+    TenderClarification,
+    TenderInvitation,
+    TenderState,
+)
+
+PER_PAGE = 50
+
+
+# The framework's lists the request form offers.
+
+
+def categories() -> list[Category]:
+    framework = current_framework()
+    return list(framework.categories) if framework else []
+
+
+def settings() -> list[CareSetting]:
+    framework = current_framework()
+    return list(framework.settings) if framework else []
+
+
+def districts() -> list[District]:
+    framework = current_framework()
+    return list(framework.districts) if framework else []
+
+
+# Officers' pages.
+
+OFFICER_FILTERS = {
+    "draft": "Drafts",
+    "open": "Open",
+    "closed": "Closed, waiting to be opened",
+    "later": "Opened, evaluated or awarded",
+    "ended": "Cancelled or ended without award",
+}
+
+
+def officer_tenders(page: int, show: str | None = None):
+    """Every tender, newest first, a page at a time, filtered by where it is now."""
+    now = clock.now()
+    query = select(Tender).options(joinedload(Tender.category), joinedload(Tender.setting))
+    if show == "draft":
+        query = query.where(Tender.state == TenderState.draft)
+    elif show == "open":
+        query = query.where(Tender.is_open_at(now))
+    elif show == "closed":
+        query = query.where(Tender.is_closed_at(now))
+    elif show == "later":
+        query = query.where(
+            Tender.state.in_(
+                [
+                    TenderState.opened,
+                    TenderState.evaluating,
+                    TenderState.moderated,
+                    TenderState.awarded,
+                ]
+            )
+        )
+    elif show == "ended":
+        query = query.where(Tender.state.in_([TenderState.cancelled, TenderState.unsuccessful]))
+    query = query.order_by(Tender.created_at.desc(), Tender.id.desc())
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+@dataclass(frozen=True)
+class ResponseCounts:
+    """What officers may know of a tender's responses before its deadline: counts only."""
+
+    invited: int = 0
+    viewed: int = 0
+    declined: int = 0
+    submitted: int = 0
+
+
+def response_counts(tender_ids: Iterable[int]) -> dict[int, ResponseCounts]:
+    """{tender id: counts} for a page of tenders, in two aggregate queries."""
+    tender_ids = list(tender_ids)
+    if not tender_ids:
+        return {}
+    invitations = db.session.execute(
+        select(
+            TenderInvitation.tender_id,
+            func.count(TenderInvitation.id),
+            func.count(TenderInvitation.viewed_at),
+            func.count(TenderInvitation.declined_at),
+        )
+        .where(TenderInvitation.tender_id.in_(tender_ids))
+        .group_by(TenderInvitation.tender_id)
+    ).all()
+    submitted = dict(
+        db.session.execute(
+            select(Bid.tender_id, func.count(Bid.id))
+            .where(Bid.tender_id.in_(tender_ids), Bid.state == BidState.submitted)
+            .group_by(Bid.tender_id)
+        ).all()
+    )
+    counts = {tender_id: ResponseCounts() for tender_id in tender_ids}
+    for tender_id, invited, viewed, declined in invitations:
+        counts[tender_id] = ResponseCounts(
+            invited=invited, viewed=viewed, declined=declined, submitted=submitted.get(tender_id, 0)
+        )
+    return counts
+
+
+def clarifications(tender: Tender) -> list[TenderClarification]:
+    """Every question on the tender (officers' view), oldest first."""
+    return list(
+        db.session.scalars(
+            select(TenderClarification)
+            .where(TenderClarification.tender_id == tender.id)
+            .order_by(TenderClarification.asked_at, TenderClarification.id)
+        )
+    )
+
+
+def invited_providers_page(tender: Tender, page: int):
+    """The invitees and the homes they were invited for (no responses: those are counts)."""
+    query = (
+        select(TenderInvitation)
+        .where(TenderInvitation.tender_id == tender.id)
+        .options(joinedload(TenderInvitation.provider), selectinload(TenderInvitation.homes))
+        .join(TenderInvitation.provider)
+        .order_by(TenderInvitation.provider_id)
+    )
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+# Providers' pages.
+
+PROVIDER_FILTERS = {
+    "open": "Open",
+    "closing_soon": "Closing soon",
+    "closed": "Closed",
+    "awarded": "Awarded",
+}
+
+
+def opportunities(provider_id: int, page: int, show: str | None = None):
+    """The provider's invitations, soonest deadline first, a page at a time."""
+    now = clock.now()
+    query = (
+        select(TenderInvitation)
+        .join(TenderInvitation.tender)
+        .where(TenderInvitation.provider_id == provider_id, Tender.state.in_(PUBLISHED_STATES))
+        .options(
+            joinedload(TenderInvitation.tender).joinedload(Tender.category),
+            joinedload(TenderInvitation.tender).joinedload(Tender.setting),
+            joinedload(TenderInvitation.bid),
+        )
+    )
+    if show == "open":
+        query = query.where(Tender.is_open_at(now))
+    elif show == "closing_soon":
+        query = query.where(Tender.is_closing_soon_at(now))
+    elif show == "closed":
+        query = query.where(
+            Tender.state.in_(
+                [
+                    TenderState.published,
+                    TenderState.opened,
+                    TenderState.evaluating,
+                    TenderState.moderated,
+                ]
+            ),
+            Tender.closes_at <= now,
+        )
+    elif show == "awarded":
+        query = query.where(Tender.state == TenderState.awarded)
+    query = query.order_by(Tender.closes_at.desc(), Tender.id.desc())
+    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def own_invitation_or_404(provider_id: int, tender_id: int) -> TenderInvitation:
+    """The provider's invitation to the tender: another organisation's, or a tender it was
+    not invited to, is not found."""
+    invitation = db.session.scalars(
+        select(TenderInvitation)
+        .join(TenderInvitation.tender)
+        .where(
+            TenderInvitation.provider_id == provider_id,
+            TenderInvitation.tender_id == tender_id,
+            Tender.state.in_(PUBLISHED_STATES),
+        )
+        # Loaded by separate selects, not joins: an operation locks the tender and the bid
+        # (SELECT … FOR UPDATE), which PostgreSQL refuses on the outer side of a join.
+        .options(
+            selectinload(TenderInvitation.tender).selectinload(Tender.questions),
+            selectinload(TenderInvitation.tender).selectinload(Tender.category),
+            selectinload(TenderInvitation.bid),
+        )
+    ).first()
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+def clarifications_for(invitation: TenderInvitation) -> list[TenderClarification]:
+    """What an invitee may read: every public answer, and its own questions."""
+    return list(
+        db.session.scalars(
+            select(TenderClarification)
+            .where(
+                TenderClarification.tender_id == invitation.tender_id,
+                (
+                    (TenderClarification.state == ClarificationState.answered)
+                    & TenderClarification.is_public
+                )
+                | (TenderClarification.invitation_id == invitation.id),
+            )
+            .order_by(TenderClarification.asked_at, TenderClarification.id)
+        )
+    )
+
+
+def offerable_homes(provider_id: int, category: Category, today: date | None = None):
+    """The provider's homes that the eligibility rule passes for the category now: the only
+    homes a bid may offer. The rule asked once for all of them."""
+    homes = db.session.scalars(
+        select(CareHome)
+        .where(CareHome.provider_id == provider_id, CareHome.id.in_(admitted_home_ids(category.id)))
+        .order_by(CareHome.name, CareHome.id)
+    ).all()
+    return [
+        answer.home
+        for answer in eligibility_of([(home, category) for home in homes], today)
+        if answer.is_eligible
+    ]
+
+
+def category_eligibility(category: Category, today: date) -> list[Eligibility]:
+    """The rule's answer for every home admitted to the category, asked of the whole
+    category at once (as contracts.eligibility.eligible_homes does), with each home's
+    district read alongside for the snapshot."""
+    homes = db.session.scalars(
+        select(CareHome)
+        .where(CareHome.id.in_(admitted_home_ids(category.id)))
+        .options(joinedload(CareHome.district))
+        .order_by(CareHome.provider_id, CareHome.name, CareHome.id)
+    ).all()
+    return eligibility_of([(home, category) for home in homes], today)
+
+
+# The seal: the one door to a bid's content.
+
+
+def sealed_versions(bid: Bid | None, user) -> list[BidVersion]:
+    """Every version of `bid` (prices, answers), for a user the seal lets through
+    (`Bid.can_read_content`); anyone else is refused (403), whatever page asks."""
+    if bid is None:
+        return []
+    if not bid.can_read_content(user):
+        abort(403)
+    return list(
+        db.session.scalars(
+            select(BidVersion)
+            .where(BidVersion.bid_id == bid.id)
+            .options(joinedload(BidVersion.care_home))
+            .order_by(BidVersion.number)
+        )
+    )
+
+
+def sealed_version(bid: Bid, version_id: int, user) -> BidVersion:
+    """One version through the seal; another bid's version is not found."""
+    for version in sealed_versions(bid, user):
+        if version.id == version_id:
+            return version
+    abort(404)
+
+
+def home_names(home_ids: Iterable[int]) -> dict[int, str]:
+    ids = set(home_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(CareHome.id, CareHome.name).where(CareHome.id.in_(ids))))
+
+
+def select_tender(tender_id: int) -> Select:
+    # Selects, not joins: operations lock the tender (FOR UPDATE cannot take an outer join).
+    return (
+        select(Tender)
+        .where(Tender.id == tender_id)
+        .options(
+            selectinload(Tender.category),
+            selectinload(Tender.setting),
+            selectinload(Tender.questions),
+            selectinload(Tender.preferred_districts),
+        )
+    )
+
+
+def tender_or_404(tender_id: int) -> Tender:
+    tender = db.session.scalars(select_tender(tender_id)).first()
+    if tender is None:
+        abort(404)
+    return tender
