@@ -2,6 +2,7 @@
 
 import os
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -70,6 +71,10 @@ class Config:
     OUTBOX_MAX_ATTEMPTS = 8
     # The address that links in emails point to.
     EXTERNAL_URL = os.environ.get("DPS_EXTERNAL_URL", "http://127.0.0.1:5000")
+
+    # Mini-tenders: an award whose weekly cost x 52 is above this many pounds needs a
+    # second contracts officer's approval (the recommender cannot approve it).
+    AWARD_APPROVAL_THRESHOLD = Decimal(os.environ.get("DPS_AWARD_APPROVAL_THRESHOLD", "75000"))
 
     # Scheduler: "inside" runs it in the web process (the demo), "off" leaves it to
     # `flask scheduler`, which production runs as exactly one process of its own.

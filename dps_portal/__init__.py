@@ -143,13 +143,16 @@ def _register_blueprints(app: Flask) -> None:
     from dps_portal.notifications.blueprint import bp as notifications
     from dps_portal.onboarding.blueprint import bp as onboarding
     from dps_portal.onboarding.review.blueprint import bp as review
+    from dps_portal.placements.blueprint import bp as placements
     from dps_portal.providers.blueprint import bp as providers
     from dps_portal.providers.evidence.blueprint import bp as evidence
     from dps_portal.quality.actions.blueprint import bp as actions
     from dps_portal.quality.blueprint import bp as quality
     from dps_portal.quality.returns.blueprint import bp as returns
     from dps_portal.scheduler.blueprint import bp as scheduler
+    from dps_portal.tenders.award.blueprint import bp as award
     from dps_portal.tenders.blueprint import bp as tenders
+    from dps_portal.tenders.evaluation.blueprint import bp as evaluation
 
     for blueprint in (
         main,
@@ -172,5 +175,8 @@ def _register_blueprints(app: Flask) -> None:
         evidence,
         cqc,
         tenders,
+        evaluation,
+        award,
+        placements,
     ):
         app.register_blueprint(blueprint)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,21 +42,31 @@ class TenderState(StateEnum):
     opened = "Bids opened"
     evaluating = "Being evaluated"
     moderated = "Moderated"
+    recommended = "Award waiting for approval"
+    standstill = "Bidders told, standstill"
     awarded = "Awarded"
     unsuccessful = "Ended without award"
     cancelled = "Cancelled"
 
+    # opened: compliance is checked; evaluating: evaluators score quality blind; moderated:
+    # scores agreed, ranking and the person's choice; recommended: an award above the
+    # approval threshold waits for a second officer (refusal sends it back to moderated);
+    # standstill: bidders told, the award confirmed when the standstill ends (0 days allowed).
     __transitions__ = {
         "draft": ("published", "cancelled"),
         "published": ("opened", "cancelled"),
         "opened": ("evaluating", "unsuccessful", "cancelled"),
         "evaluating": ("moderated", "unsuccessful", "cancelled"),
-        "moderated": ("awarded", "unsuccessful", "cancelled"),
+        "moderated": ("recommended", "unsuccessful", "cancelled"),
+        "recommended": ("standstill", "moderated", "cancelled"),
+        "standstill": ("awarded", "cancelled"),
     }
     __stamps__ = {
         "published": "published_at",
         "opened": "opened_at",
+        "evaluating": "evaluation_started_at",
         "moderated": "moderated_at",
+        "standstill": "bidders_told_at",
         "awarded": "awarded_at",
         "unsuccessful": "ended_at",
         "cancelled": "cancelled_at",
@@ -68,9 +79,22 @@ PUBLISHED_STATES = (
     TenderState.opened,
     TenderState.evaluating,
     TenderState.moderated,
+    TenderState.recommended,
+    TenderState.standstill,
     TenderState.awarded,
     TenderState.unsuccessful,
     TenderState.cancelled,
+)
+
+# The states in which the bids have been opened and evaluation is under way or done.
+EVALUATION_STATES = (
+    TenderState.opened,
+    TenderState.evaluating,
+    TenderState.moderated,
+    TenderState.recommended,
+    TenderState.standstill,
+    TenderState.awarded,
+    TenderState.unsuccessful,
 )
 
 
@@ -131,6 +155,16 @@ class Tender(IdMixin, TimestampMixin, Base):
             "quality_threshold BETWEEN 0 AND 100", name="quality_threshold_is_a_percentage"
         ),
         CheckConstraint("clarifications_close_at <= closes_at", name="clarifications_close_first"),
+        CheckConstraint(
+            f"evaluator_count BETWEEN 1 AND {rules.MAX_EVALUATORS}", name="evaluator_count_in_range"
+        ),
+        CheckConstraint(
+            "abnormally_low_percent BETWEEN 1 AND 99", name="abnormally_low_percent_in_range"
+        ),
+        CheckConstraint(
+            f"standstill_working_days BETWEEN 0 AND {rules.MAX_STANDSTILL_WORKING_DAYS}",
+            name="standstill_in_range",
+        ),
         CheckConstraint("age BETWEEN 0 AND 130", name="age_in_range"),
         CheckConstraint(
             "one_to_one_hours >= 0 AND two_to_one_hours >= 0", name="support_hours_not_negative"
@@ -170,6 +204,22 @@ class Tender(IdMixin, TimestampMixin, Base):
     # Per cent of the highest quality score a bid can get; below it a bid fails.
     quality_threshold: Mapped[int] = mapped_column(default=rules.DEFAULT_QUALITY_THRESHOLD)
     max_weekly_price: Mapped[Decimal | None] = mapped_column(Money)
+    # How many officers score quality, each blind to the others until they submit.
+    evaluator_count: Mapped[int] = mapped_column(
+        default=rules.DEFAULT_EVALUATORS, server_default=str(rules.DEFAULT_EVALUATORS)
+    )
+    # A compliant bid below this per cent of the median compliant total is flagged.
+    abnormally_low_percent: Mapped[int] = mapped_column(
+        default=rules.DEFAULT_ABNORMALLY_LOW_PERCENT,
+        server_default=str(rules.DEFAULT_ABNORMALLY_LOW_PERCENT),
+    )
+    # Working days between telling the bidders and confirming the award; 0 allowed.
+    standstill_working_days: Mapped[int] = mapped_column(
+        default=rules.DEFAULT_STANDSTILL_WORKING_DAYS,
+        server_default=str(rules.DEFAULT_STANDSTILL_WORKING_DAYS),
+    )
+    # A re-run of an unsuccessful (or cancelled) tender is a copy that remembers its original.
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id"), index=True)
     # Times are instants (UTC); pages show them in UK time.
     closes_at: Mapped[datetime]
     clarifications_close_at: Mapped[datetime]
@@ -180,9 +230,16 @@ class Tender(IdMixin, TimestampMixin, Base):
     # The day the eligibility rule was asked for the invitations.
     eligibility_on: Mapped[date | None]
     opened_at: Mapped[datetime | None]
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    evaluation_started_at: Mapped[datetime | None]
     moderated_at: Mapped[datetime | None]
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    bidders_told_at: Mapped[datetime | None]
+    # The standstill's last day (UK); the award may be confirmed the working day after.
+    standstill_ends_on: Mapped[date | None]
     awarded_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     cancelled_at: Mapped[datetime | None]
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
@@ -484,6 +541,226 @@ class BidVersion(IdMixin, Base):
     bid: Mapped[Bid] = relationship(back_populates="versions")
     care_home = relationship("CareHome")
     submitted_by = relationship("User")
+
+
+# Evaluation: after the deadline an officer opens the bids; each counted bid gets an
+# evaluation row (its compliance, its blind label, the low-price check); evaluators score
+# quality on their own sheets; moderation agrees a score per question. Every derived figure
+# (price score, quality score, threshold, flag, rank) is computed from these rows by
+# tenders.scoring, so the evaluation report is reproducible from what is stored.
+
+
+class BidEvaluation(IdMixin, Base):
+    """A bid as evaluated: the version that counted at the opening, fixed then, its
+    compliance, the label evaluators know it by, and the officer's check of a low price."""
+
+    __tablename__ = "bid_evaluation"
+    __table_args__ = (
+        UniqueConstraint("bid_id"),
+        UniqueConstraint("tender_id", "blind_label"),
+        CheckConstraint(
+            "(is_compliant IS NULL) = (compliance_at IS NULL)",
+            name="compliance_decisions_have_a_time",
+        ),
+        CheckConstraint(
+            "(low_price_checked_at IS NULL) = (low_price_explanation = '')",
+            name="low_price_checks_have_an_explanation",
+        ),
+    )
+
+    tender_id: Mapped[int] = foreign_key("tender.id")
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"))
+    bid_version_id: Mapped[int] = foreign_key("bid_version.id")
+    # "Bid A", "Bid B": drawn at random at the opening, so evaluators cannot tell who.
+    blind_label: Mapped[str] = mapped_column(String(20))
+    is_compliant: Mapped[bool | None]
+    compliance_reason: Mapped[str] = mapped_column(Text, default="")
+    compliance_at: Mapped[datetime | None]
+    compliance_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    low_price_explanation: Mapped[str] = mapped_column(Text, default="")
+    low_price_checked_at: Mapped[datetime | None]
+    low_price_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    tender: Mapped[Tender] = relationship()
+    bid: Mapped[Bid] = relationship()
+    version: Mapped[BidVersion] = relationship()
+
+
+class ScoreSheet(IdMixin, Base):
+    """One evaluator's quality scores for a tender: hidden from the other evaluators until
+    they submit their own, fixed once submitted."""
+
+    __tablename__ = "score_sheet"
+    __table_args__ = (UniqueConstraint("tender_id", "evaluator_id"),)
+
+    tender_id: Mapped[int] = foreign_key("tender.id")
+    evaluator_id: Mapped[int] = foreign_key("user_account.id")
+    started_at: Mapped[datetime] = mapped_column(default=clock.now)
+    submitted_at: Mapped[datetime | None]
+
+    tender: Mapped[Tender] = relationship()
+    evaluator = relationship("User")
+    scores: Mapped[list["QualityScore"]] = relationship(
+        back_populates="sheet", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class QualityScore(IdMixin, Base):
+    """An evaluator's score (0 to 5) for one answer of one bid, with the reason."""
+
+    __tablename__ = "quality_score"
+    __table_args__ = (
+        UniqueConstraint("sheet_id", "bid_evaluation_id", "question_id"),
+        CheckConstraint(f"score BETWEEN 0 AND {rules.MAX_SCORE}", name="score_in_range"),
+    )
+
+    sheet_id: Mapped[int] = foreign_key("score_sheet.id")
+    bid_evaluation_id: Mapped[int] = foreign_key("bid_evaluation.id")
+    question_id: Mapped[int] = foreign_key("tender_question.id")
+    score: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    sheet: Mapped[ScoreSheet] = relationship(back_populates="scores")
+
+
+class ModeratedScore(IdMixin, Base):
+    """The score agreed at moderation for one answer of one bid, with its rationale: the
+    figure the quality score is computed from."""
+
+    __tablename__ = "moderated_score"
+    __table_args__ = (
+        UniqueConstraint("bid_evaluation_id", "question_id"),
+        CheckConstraint(f"score BETWEEN 0 AND {rules.MAX_SCORE}", name="score_in_range"),
+    )
+
+    tender_id: Mapped[int] = foreign_key("tender.id")
+    bid_evaluation_id: Mapped[int] = foreign_key("bid_evaluation.id")
+    question_id: Mapped[int] = foreign_key("tender_question.id")
+    score: Mapped[int]
+    rationale: Mapped[str] = mapped_column(Text)
+    moderated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    moderated_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class PersonChoice(IdMixin, Base):
+    """Whether the person (or family) accepts a ranked home, recorded in rank order: a
+    refusal has a reason and the officer moves to the next ranked (Care Act choice)."""
+
+    __tablename__ = "person_choice"
+    __table_args__ = (
+        UniqueConstraint("tender_id", "bid_evaluation_id"),
+        CheckConstraint("is_accepted OR reason <> ''", name="refusals_have_a_reason"),
+    )
+
+    tender_id: Mapped[int] = foreign_key("tender.id")
+    bid_evaluation_id: Mapped[int] = foreign_key("bid_evaluation.id")
+    is_accepted: Mapped[bool]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    evaluation: Mapped[BidEvaluation] = relationship()
+
+
+class AwardState(StateEnum):
+    """A recommended award: approved by a second officer when its value is above the
+    threshold (or at once when it is not), refused back to moderation, confirmed at the end
+    of the standstill, which creates the placement."""
+
+    recommended = "Waiting for approval"
+    approved = "Approved"
+    refused = "Refused"
+    confirmed = "Confirmed"
+
+    __transitions__ = {
+        "recommended": ("approved", "refused"),
+        "approved": ("confirmed",),
+    }
+    __stamps__ = {"approved": "approved_at", "refused": "refused_at", "confirmed": "confirmed_at"}
+
+
+class TenderAward(IdMixin, Base):
+    """The award of a tender to one bid: who recommended it, who approved it, when the
+    bidders were told and when it was confirmed. A refused recommendation is kept; a tender
+    has at most one award that is not refused."""
+
+    __tablename__ = "tender_award"
+    noun = "award"
+    __table_args__ = (
+        Index(
+            "uq_tender_award_live",
+            "tender_id",
+            unique=True,
+            sqlite_where=text("state <> 'refused'"),
+            postgresql_where=text("state <> 'refused'"),
+        ),
+        CheckConstraint(
+            "approved_by_id IS NULL OR approved_by_id <> recommended_by_id",
+            name="approver_is_not_the_recommender",
+        ),
+        CheckConstraint(
+            "NOT needs_approval OR state IN ('recommended', 'refused') "
+            "OR approved_by_id IS NOT NULL",
+            name="approvals_have_an_approver",
+        ),
+        CheckConstraint(
+            "(state = 'refused') = (refused_at IS NOT NULL)", name="refusals_have_a_time"
+        ),
+        CheckConstraint(
+            "(state = 'confirmed') = (confirmed_at IS NOT NULL)", name="confirmations_have_a_time"
+        ),
+    )
+
+    tender_id: Mapped[int] = foreign_key("tender.id")
+    bid_evaluation_id: Mapped[int] = foreign_key("bid_evaluation.id")
+    state: Mapped[AwardState] = mapped_column(enum_type(AwardState), index=True)
+    weekly_cost: Mapped[Decimal] = mapped_column(Money)
+    # weekly cost x 52: compared with AWARD_APPROVAL_THRESHOLD at the recommendation.
+    annual_value: Mapped[Decimal] = mapped_column(Money)
+    needs_approval: Mapped[bool]
+    recommended_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recommended_at: Mapped[datetime] = mapped_column(default=clock.now)
+    recommendation_note: Mapped[str] = mapped_column(Text, default="")
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    approved_at: Mapped[datetime | None]
+    refused_at: Mapped[datetime | None]
+    refused_reason: Mapped[str] = mapped_column(Text, default="")
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    tender: Mapped[Tender] = relationship()
+    evaluation: Mapped[BidEvaluation] = relationship()
+    recommended_by = relationship("User", foreign_keys=[recommended_by_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
+
+
+class TenderAttachment(IdMixin, Base):
+    """A document attached to a placement request (shown to invitees once published)."""
+
+    __tablename__ = "tender_attachment"
+    __table_args__ = (UniqueConstraint("tender_id", "document_id"),)
+
+    tender_id: Mapped[int] = foreign_key("tender.id")
+    document_id: Mapped[int] = foreign_key("stored_document.id")
+
+    document = relationship("StoredDocument")
+
+
+class BidAttachment(IdMixin, Base):
+    """A document attached to one version of a bid: sealed with it (read only through
+    tenders.queries.sealed_versions' door)."""
+
+    __tablename__ = "bid_attachment"
+    __table_args__ = (UniqueConstraint("bid_version_id", "document_id"),)
+
+    bid_version_id: Mapped[int] = foreign_key("bid_version.id")
+    document_id: Mapped[int] = foreign_key("stored_document.id")
+
+    document = relationship("StoredDocument")
 
 
 def _is_officer(user) -> bool:

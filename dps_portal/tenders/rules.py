@@ -15,6 +15,18 @@ MIN_QUESTIONS = 2
 MAX_QUESTIONS = 5
 MAX_SCORE = 5
 DEFAULT_WORD_LIMIT = 500
+DEFAULT_EVALUATORS = 2
+MAX_EVALUATORS = 5
+# A compliant bid below this per cent of the median compliant total weekly cost is flagged
+# as abnormally low, for an officer to check and explain.
+DEFAULT_ABNORMALLY_LOW_PERCENT = 70
+DEFAULT_STANDSTILL_WORKING_DAYS = 0
+MAX_STANDSTILL_WORKING_DAYS = 20
+# An award whose weekly cost x 52 is above this (configuration AWARD_APPROVAL_THRESHOLD)
+# needs a second officer's approval.
+WEEKS_A_YEAR = 52
+# With no award this many working days after the deadline, the officers are reminded.
+NO_AWARD_REMINDER_WORKING_DAYS = 3
 
 # By default a tender closes 2 working days after it is drafted, at 17:00 in England; the
 # clarification cut-off is the working day before, at the same time.

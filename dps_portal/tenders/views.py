@@ -13,6 +13,8 @@ from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
 from dps_portal.extensions import db
 from dps_portal.providers.queries import own_provider_id
 from dps_portal.tenders import operations, queries, rules
+from dps_portal.tenders.award import queries as award_queries
+from dps_portal.tenders.evaluation import queries as evaluation_queries
 from dps_portal.tenders.forms import (
     DECLARATION,
     PUBLIC,
@@ -212,6 +214,8 @@ def show_tender(tender_id: int):
             else None
         ),
         publish_form=PublishForm(),
+        evaluation=evaluation_queries.tender_panel(tender, current_user),
+        award=award_queries.tender_panel(tender, current_user),
     )
 
 
@@ -329,6 +333,7 @@ def show_opportunity(tender_id: int):
         clarifications=queries.clarifications_for(invitation),
         now=clock.now(),
         withdraw_form=WithdrawForm(),
+        award=award_queries.opportunity_panel(invitation, current_user),
     )
 
 

@@ -1,0 +1,1 @@
+"""Placement pages (see blueprint.py)."""

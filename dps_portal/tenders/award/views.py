@@ -1,0 +1,1 @@
+"""Award pages (see blueprint.py)."""
