@@ -2,7 +2,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import abort, render_template, request
+from flask import abort, current_app, get_template_attribute, render_template, request
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 
@@ -55,11 +55,29 @@ def _sequence_arg(name: str) -> int | None:
     return value if value is not None and 0 <= value <= LARGEST_ID else None
 
 
-@role_required(Role.administrator)
-def list_events():
-    form = EventFilterForm(formdata=MultiDict(request.args) if request.args else None)
+def _filter_form(formdata=None) -> EventFilterForm:
+    form = EventFilterForm(formdata=formdata)
     form.action.choices = _choices(queries.action_choices(), "All actions", action_in_words)
     form.subject_type.choices = _choices(queries.subject_type_choices(), "All record types")
+    return form
+
+
+def _blank_filter_form_html() -> Markup:
+    """The filters with nothing asked for, rendered once for the application: they are the
+    same for every request (the choices come from the code), and were most of the page's
+    rendering."""
+    html = current_app.extensions.get("audit_blank_filter_form")
+    if html is None:
+        html = get_template_attribute("audit/_filter_form.html", "render_filter_form")(
+            _filter_form()
+        )
+        current_app.extensions["audit_blank_filter_form"] = html
+    return html
+
+
+@role_required(Role.administrator)
+def list_events():
+    form = _filter_form(MultiDict(request.args) if request.args else None)
     criteria = queries.EventFilter()
     if request.args and form.validate():
         criteria = queries.EventFilter(
@@ -78,7 +96,12 @@ def list_events():
         name: request.args[name] for name in FILTER_FIELDS if request.args.get(name, "").strip()
     }
     return render_template(
-        "audit/events.html", form=form, page=page, filters=filters, count_cap=queries.COUNT_CAP
+        "audit/events.html",
+        form=form,
+        filter_form_html=None if request.args else _blank_filter_form_html(),
+        page=page,
+        filters=filters,
+        count_cap=queries.COUNT_CAP,
     )
 
 

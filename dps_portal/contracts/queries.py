@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, url_for
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from dps_portal.contracts.eligibility import (
     Barrier,
@@ -194,14 +194,25 @@ def market_eligibility(
             ~is_eligible_condition(today)
         )
     homes = (
-        select(CareHome.id)
+        # The homes shown, counted in the same pass (a window over them all, before the
+        # page's LIMIT): no second pass over the county to count them.
+        select(CareHome.id, func.count().over().label("total"))
         .join(ProviderOrganisation, ProviderOrganisation.id == CareHome.provider_id)
         .where(CareHome.id.in_(shown))
         .order_by(
             ProviderOrganisation.legal_name, ProviderOrganisation.id, CareHome.name, CareHome.id
         )
     )
-    page = db.paginate(homes, per_page=per_page, error_out=False)
+    page = _RowsPagination(
+        select=homes, session=db.session, per_page=per_page, error_out=False, count=False
+    )
+    if page.items:
+        page.total = page.items[0].total
+    else:  # past the last page, or nothing to show: count on their own
+        page.total = db.session.scalar(
+            select(func.count()).select_from(homes.order_by(None).subquery())
+        )
+    page.items = [home_id for home_id, _total in page.items]
     pairs = admitted_homes_and_categories(category_id, list(page.items)) if page.items else []
     rows = [
         EligibilityRow(home.provider, home, category, result)
@@ -212,6 +223,14 @@ def market_eligibility(
     return MarketEligibility(
         page=page, rows=rows, counts=counts, by_category=by_category, by_barrier=by_barrier
     )
+
+
+class _RowsPagination(SelectPagination):
+    """A page of a select's rows (Flask-SQLAlchemy's gives their first column only)."""
+
+    def _query_items(self) -> list:
+        query = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(query).all())
 
 
 def admitted_homes_and_categories(
@@ -276,22 +295,42 @@ class SuspensionGroups:
     ended_page: Pagination
 
 
-def _suspensions() -> Select:
-    """Suspensions with what their lists show (the home and the provider) joined in."""
+def _suspensions(*, listed: bool = False) -> Select:
+    """Suspensions with what their lists show (the home and the provider) joined in; when
+    `listed`, only the columns the suspensions table shows (a template reading more fails in
+    the tests)."""
+    if not listed:
+        return select(Suspension).options(
+            joinedload(Suspension.provider, innerjoin=True), joinedload(Suspension.care_home)
+        )
     return select(Suspension).options(
-        joinedload(Suspension.provider, innerjoin=True), joinedload(Suspension.care_home)
+        load_only(
+            Suspension.provider_id,
+            Suspension.care_home_id,
+            Suspension.state,
+            Suspension.reason,
+            Suspension.ends_on,
+            Suspension.recommended_at,
+            Suspension.started_at,
+            Suspension.lifted_at,
+            raiseload=True,
+        ),
+        joinedload(Suspension.provider, innerjoin=True).load_only(
+            ProviderOrganisation.legal_name, ProviderOrganisation.trading_name, raiseload=True
+        ),
+        joinedload(Suspension.care_home).load_only(CareHome.name, raiseload=True),
     )
 
 
 def waiting_and_in_force(
-    today: date | None = None, *, provider_id: int | None = None
+    today: date | None = None, *, provider_id: int | None = None, listed: bool = False
 ) -> tuple[list[Suspension], list[Suspension]]:
     """Recommendations waiting for an officer and suspensions in force, oldest first: few at
-    any time, whatever the history."""
+    any time, whatever the history. `listed`: only what the suspensions table shows."""
     today = today or clock.today_uk()
     oldest_first = (Suspension.created_at, Suspension.id)
-    waiting = _suspensions().where(Suspension.state == SuspensionState.recommended)
-    in_force = _suspensions().where(Suspension.is_in_force(today))
+    waiting = _suspensions(listed=listed).where(Suspension.state == SuspensionState.recommended)
+    in_force = _suspensions(listed=listed).where(Suspension.is_in_force(today))
     if provider_id is not None:
         waiting = waiting.where(Suspension.provider_id == provider_id)
         in_force = in_force.where(Suspension.provider_id == provider_id)
@@ -311,8 +350,8 @@ def suspension_groups(
     """Recommendations waiting for an officer (oldest first), then those in force, then a
     page of those ended, lifted or declined (newest first)."""
     today = today or clock.today_uk()
-    waiting, in_force = waiting_and_in_force(today, provider_id=provider_id)
-    ended = _suspensions().where(
+    waiting, in_force = waiting_and_in_force(today, provider_id=provider_id, listed=True)
+    ended = _suspensions(listed=True).where(
         Suspension.state != SuspensionState.recommended, ~Suspension.is_in_force(today)
     )
     if provider_id is not None:

@@ -59,8 +59,10 @@ def outbox_page(state: OutboxState | None, counts: dict[OutboxState, int]):
 
 
 def outbox_counts() -> dict[OutboxState, int]:
+    """{state: emails in it}. count(*), not count(id): PostgreSQL answers it from the state
+    index alone (an index-only scan) instead of reading every email."""
     rows = db.session.execute(
-        select(OutboxEmail.state, func.count(OutboxEmail.id)).group_by(OutboxEmail.state)
+        select(OutboxEmail.state, func.count()).group_by(OutboxEmail.state)
     ).all()
     counts = dict.fromkeys(OutboxState, 0)
     counts.update({state: count for state, count in rows})

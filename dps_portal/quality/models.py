@@ -449,6 +449,12 @@ class QualityReturn(IdMixin, TimestampMixin, Base):
             "(state = 'due') = (submitted_at IS NULL)",
             name="submitted_returns_have_a_submission_time",
         ),
+        # The council's queue: each list is one state in one order, and its counts (the
+        # overdue among them) read (state, due_on) alone; every query of these columns
+        # filters by state (issue 9).
+        Index("ix_quality_return_state_due_on", "state", "due_on"),
+        Index("ix_quality_return_state_submitted_at", "state", "submitted_at"),
+        Index("ix_quality_return_state_reviewed_at", "state", "reviewed_at"),
     )
 
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider_organisation.id"), index=True)
@@ -456,15 +462,15 @@ class QualityReturn(IdMixin, TimestampMixin, Base):
     form_id: Mapped[int] = mapped_column(ForeignKey("return_form.id"))
     period_start: Mapped[date] = mapped_column(index=True)
     period_end: Mapped[date]
-    due_on: Mapped[date] = mapped_column(index=True)
+    due_on: Mapped[date]
     state: Mapped[ReturnState] = mapped_column(
         enum_type(ReturnState), default=ReturnState.due, index=True
     )
     # Question key -> answer; saved as a draft before submission.
     answers: Mapped[Any] = mapped_column(JSON, nullable=True)
-    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    reviewed_at: Mapped[datetime | None] = mapped_column(index=True)
+    reviewed_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     review_note: Mapped[str] = mapped_column(Text, default="")
 
