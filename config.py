@@ -76,6 +76,16 @@ class Config:
     # second contracts officer's approval (the recommender cannot approve it).
     AWARD_APPROVAL_THRESHOLD = Decimal(os.environ.get("DPS_AWARD_APPROVAL_THRESHOLD", "75000"))
 
+    # Vacancies: one not confirmed for this long is stale, and direct awards do not offer it
+    # unless the officer asks to include stale ones.
+    VACANCY_STALE_AFTER = timedelta(days=int(os.environ.get("DPS_VACANCY_STALE_DAYS", "7")))
+
+    # Direct awards: how long a provider has to answer an offer.
+    EMERGENCY_OFFER_WINDOW = timedelta(hours=4)
+    RESPITE_OFFER_WORKING_DAYS = 2
+    # Placements: the first review this long after the start, then every year.
+    FIRST_PLACEMENT_REVIEW_AFTER = timedelta(weeks=6)
+
     # Scheduler: "inside" runs it in the web process (the demo), "off" leaves it to
     # `flask scheduler`, which production runs as exactly one process of its own.
     SCHEDULER_MODE = os.environ.get("DPS_SCHEDULER", "off")

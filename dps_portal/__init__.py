@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from dps_portal.accounts.blueprint import bp as accounts
     from dps_portal.admin.blueprint import bp as admin
     from dps_portal.audit.blueprint import bp as audit
+    from dps_portal.awards.blueprint import bp as awards
     from dps_portal.contracts.blueprint import bp as contracts
     from dps_portal.contracts.terms.blueprint import bp as terms
     from dps_portal.cqc.blueprint import bp as cqc
@@ -149,10 +150,12 @@ def _register_blueprints(app: Flask) -> None:
     from dps_portal.quality.actions.blueprint import bp as actions
     from dps_portal.quality.blueprint import bp as quality
     from dps_portal.quality.returns.blueprint import bp as returns
+    from dps_portal.rates.blueprint import bp as rates
     from dps_portal.scheduler.blueprint import bp as scheduler
     from dps_portal.tenders.award.blueprint import bp as award
     from dps_portal.tenders.blueprint import bp as tenders
     from dps_portal.tenders.evaluation.blueprint import bp as evaluation
+    from dps_portal.vacancies.blueprint import bp as vacancies
 
     for blueprint in (
         main,
@@ -177,6 +180,9 @@ def _register_blueprints(app: Flask) -> None:
         tenders,
         evaluation,
         award,
+        awards,
         placements,
+        vacancies,
+        rates,
     ):
         app.register_blueprint(blueprint)

@@ -2,6 +2,7 @@
 
 from dps_portal.accounts.models import LoginFailure, RequestedEmail, User, UserToken
 from dps_portal.audit.models import AuditChainHead, AuditEvent
+from dps_portal.awards.models import DirectAward, DirectAwardListing, DirectAwardOffer
 from dps_portal.contracts.models import Suspension, TermsAcceptance, TermsVersion
 from dps_portal.cqc.models import CqcImport, CqcLocation, CqcRatingChange, CqcRatingReport
 from dps_portal.declarations.models import DeclarationRequest
@@ -19,7 +20,7 @@ from dps_portal.onboarding.models import (
     QuestionSet,
     SectionReview,
 )
-from dps_portal.placements.models import Placement, PlacementCost
+from dps_portal.placements.models import Placement, PlacementCost, PlacementReview
 from dps_portal.providers.models import CareHome, EvidenceItem, ProviderOrganisation
 from dps_portal.quality.models import (
     ActionResponse,
@@ -31,7 +32,7 @@ from dps_portal.quality.models import (
     VisitSection,
     VisitTemplate,
 )
-from dps_portal.rates.models import RateCardEntry
+from dps_portal.rates.models import RateCardEntry, Uplift
 from dps_portal.scheduler.models import JobRun
 from dps_portal.tenders.models import (
     Bid,
@@ -50,6 +51,7 @@ from dps_portal.tenders.models import (
     TenderInvitedHome,
     TenderQuestion,
 )
+from dps_portal.vacancies.models import Vacancy
 
 __all__ = [
     "ActionResponse",
@@ -74,6 +76,9 @@ __all__ = [
     "CqcRatingChange",
     "CqcRatingReport",
     "DeclarationRequest",
+    "DirectAward",
+    "DirectAwardListing",
+    "DirectAwardOffer",
     "District",
     "EvidenceItem",
     "Framework",
@@ -85,6 +90,7 @@ __all__ = [
     "PersonChoice",
     "Placement",
     "PlacementCost",
+    "PlacementReview",
     "ProviderOrganisation",
     "QualityReturn",
     "QualityScore",
@@ -105,8 +111,10 @@ __all__ = [
     "TenderQuestion",
     "TermsAcceptance",
     "TermsVersion",
+    "Uplift",
     "User",
     "UserToken",
+    "Vacancy",
     "Visit",
     "VisitAction",
     "VisitAddendum",

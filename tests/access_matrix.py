@@ -96,6 +96,10 @@ MATRIX: dict[str, object] = {
     "review.review_section": frozenset({Role.contracts_officer}),
     "review.show_application": frozenset({Role.contracts_officer}),
     "terms.accept_terms": frozenset({Role.provider}),
+    # Vacancies: a provider's own homes; the board for officers and monitors.
+    "vacancies.edit_vacancies": frozenset({Role.provider}),
+    "vacancies.confirm_vacancies": frozenset({Role.provider}),
+    "vacancies.show_board": frozenset({Role.contracts_officer, Role.quality_monitor}),
     "terms.list_terms": frozenset({Role.contracts_officer}),
     "terms.publish_terms": frozenset({Role.contracts_officer}),
     "terms.show_terms": frozenset({Role.provider}),
@@ -143,4 +147,77 @@ MATRIX: dict[str, object] = {
     "tenders.decline_tender": frozenset({Role.provider}),
     "tenders.show_receipt": frozenset({Role.provider}),
     "tenders.download_receipt_content": frozenset({Role.provider}),
+    # Mini-tender attachments (issue 11 items 1 and 4): the request's documents (officers
+    # change them on a draft, invitees download them), and a bid's, sealed (officers read them
+    # only once the bids are opened).
+    "tenders.edit_attachments": frozenset({Role.contracts_officer}),
+    "tenders.remove_attachment": frozenset({Role.contracts_officer}),
+    "tenders.download_bid_attachment": frozenset({Role.contracts_officer}),
+    "tenders.download_request_attachment": frozenset({Role.provider}),
+    # Mini-tender evaluation (tenders/evaluation): contracts officers only.
+    "evaluation.open_bids": frozenset({Role.contracts_officer}),
+    "evaluation.list_compliance": frozenset({Role.contracts_officer}),
+    "evaluation.record_compliance": frozenset({Role.contracts_officer}),
+    "evaluation.start_evaluation": frozenset({Role.contracts_officer}),
+    "evaluation.end_tender": frozenset({Role.contracts_officer}),
+    "evaluation.start_sheet": frozenset({Role.contracts_officer}),
+    "evaluation.score_bids": frozenset({Role.contracts_officer}),
+    "evaluation.moderate_scores": frozenset({Role.contracts_officer}),
+    "evaluation.complete_moderation": frozenset({Role.contracts_officer}),
+    "evaluation.show_results": frozenset({Role.contracts_officer}),
+    "evaluation.check_low_price": frozenset({Role.contracts_officer}),
+    "evaluation.record_choice": frozenset({Role.contracts_officer}),
+    "evaluation.copy_tender": frozenset({Role.contracts_officer}),
+    # Mini-tender award (issue 11 item 9): contracts officers only; bidders read their
+    # documents through the documents download.
+    "award.recommend_award": frozenset({Role.contracts_officer}),
+    "award.approve_award": frozenset({Role.contracts_officer}),
+    "award.refuse_award": frozenset({Role.contracts_officer}),
+    "award.confirm_award": frozenset({Role.contracts_officer}),
+    # Placements register (issue 12 item 6): a provider's own list and start; the officers'
+    # register and its CSV (monitors read them); a placement's page for officers, monitors and
+    # its own provider (not administrators); ending, cancelling and reviews for officers.
+    "placements.list_placements": frozenset({Role.provider}),
+    "placements.list_register": frozenset({Role.contracts_officer, Role.quality_monitor}),
+    "placements.export_register": frozenset({Role.contracts_officer, Role.quality_monitor}),
+    "placements.show_placement": frozenset(
+        {Role.provider, Role.contracts_officer, Role.quality_monitor}
+    ),
+    "placements.confirm_start": frozenset({Role.provider}),
+    # Direct awards (issue 12 items 4 and 5): contracts officers search, offer and read the
+    # fairness register; a provider answers its own offers.
+    "awards.list_awards": frozenset({Role.contracts_officer}),
+    "awards.new_award": frozenset({Role.contracts_officer}),
+    "awards.show_award": frozenset({Role.contracts_officer}),
+    "awards.make_offer": frozenset({Role.contracts_officer}),
+    "awards.record_telephone": frozenset({Role.contracts_officer}),
+    "awards.close_award": frozenset({Role.contracts_officer}),
+    "awards.show_register": frozenset({Role.contracts_officer}),
+    "awards.export_register": frozenset({Role.contracts_officer}),
+    "awards.list_offers": frozenset({Role.provider}),
+    "awards.show_offer": frozenset({Role.provider}),
+    "awards.accept_offer": frozenset({Role.provider}),
+    "awards.decline_offer": frozenset({Role.provider}),
+    "placements.end_placement": frozenset({Role.contracts_officer}),
+    "placements.cancel_placement": frozenset({Role.contracts_officer}),
+    "placements.record_review": frozenset({Role.contracts_officer}),
+    # Rate cards and uplifts (issue 12 items 1 and 2): officers and monitors read every rate
+    # card (a provider its own: another's is a 404); only officers change rates and uplifts.
+    "rates.show_own_rates": frozenset({Role.provider}),
+    "rates.show_provider_rates": frozenset(
+        {Role.contracts_officer, Role.quality_monitor, Role.provider}
+    ),
+    "rates.download_provider_rates": frozenset(
+        {Role.contracts_officer, Role.quality_monitor, Role.provider}
+    ),
+    "rates.show_home_rates": frozenset(
+        {Role.contracts_officer, Role.quality_monitor, Role.provider}
+    ),
+    "rates.download_current_rates": frozenset({Role.contracts_officer}),
+    "rates.change_rate": frozenset({Role.contracts_officer}),
+    "rates.list_uplifts": frozenset({Role.contracts_officer, Role.quality_monitor}),
+    "rates.plan_uplift": frozenset({Role.contracts_officer}),
+    "rates.preview_uplift": frozenset({Role.contracts_officer}),
+    "rates.show_uplift": frozenset({Role.contracts_officer, Role.quality_monitor}),
+    "rates.cancel_uplift": frozenset({Role.contracts_officer}),
 }

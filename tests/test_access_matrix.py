@@ -194,6 +194,16 @@ def people(db):
     from tests.tenders.factories import access_matrix_values
 
     onboarding_values.update(access_matrix_values(provider_user, users[Role.contracts_officer]))
+    # Placements: the role check comes first; a placement not there answers 404 after it.
+    onboarding_values.setdefault("placement_id", 1)
+    # Direct awards: an award listing the provider user's home, with an offer waiting.
+    from tests.awards.factories import access_matrix_values as awards_values
+
+    onboarding_values.update(awards_values(provider_user, users[Role.contracts_officer]))
+    # Rates: a planned uplift (the provider user's own rate card is at provider_id, home_id).
+    from tests.rates.factories import access_matrix_values as rates_values
+
+    onboarding_values.update(rates_values(users[Role.contracts_officer]))
     db.session.commit()
     values = {
         "user_id": users[Role.contracts_officer].id,

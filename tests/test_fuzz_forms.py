@@ -64,6 +64,14 @@ RANDOM = os.environ.get("DPS_FUZZ_RANDOM") == "1"
 FORM_PAGES = {
     "accounts.sign_out": "notifications.list_notifications",
     "admin.resend_invitation": "admin.show_user",
+    "award.approve_award": "tenders.show_tender",
+    "award.confirm_award": "tenders.show_tender",
+    "evaluation.complete_moderation": "evaluation.moderate_scores",
+    "evaluation.copy_tender": "tenders.show_tender",
+    "evaluation.open_bids": "tenders.show_tender",
+    "evaluation.start_evaluation": "evaluation.list_compliance",
+    "evaluation.start_sheet": "evaluation.score_bids",
+    "awards.accept_offer": "awards.show_offer",
     "admin.set_user_active": "admin.show_user",
     "framework.prepare_summary": "framework.download_summary",
     "notifications.mark_all_read": "notifications.list_notifications",
@@ -76,7 +84,9 @@ FORM_PAGES = {
     "review.confirm_decision": "review.decide",
     "review.review_section": "review.show_application",
     "tenders.publish_tender": "tenders.show_tender",
+    "tenders.remove_attachment": "tenders.edit_attachments",
     "tenders.withdraw_bid": "tenders.show_opportunity",
+    "vacancies.confirm_vacancies": "vacancies.edit_vacancies",
 }
 
 # Routes whose form appears only with a query (a page in two steps, or about one provider);

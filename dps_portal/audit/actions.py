@@ -106,9 +106,33 @@ class AuditAction(enum.StrEnum):
     award_confirmed = "award.confirmed"
     tender_ended_unsuccessful = "tender.ended_unsuccessful"
     tender_copied = "tender.copied"
+    tender_attachment_added = "tender.attachment_added"
+    tender_attachment_removed = "tender.attachment_removed"
+    # Vacancies.
+    vacancy_updated = "vacancy.updated"
+    vacancies_confirmed = "vacancy.confirmed"
+    vacancy_taken = "vacancy.taken"
+    # Rates.
+    rate_changed = "rate.changed"
+    uplift_planned = "uplift.planned"
+    uplift_cancelled = "uplift.cancelled"
+    uplift_applied = "uplift.applied"
+    # Direct awards.
+    direct_award_started = "direct_award.started"
+    direct_award_closed = "direct_award.closed"
+    direct_award_placed = "direct_award.placed"
+    offer_made = "offer.made"
+    offer_accepted = "offer.accepted"
+    offer_declined = "offer.declined"
+    offer_lapsed = "offer.lapsed"
+    offer_withdrawn = "offer.withdrawn"
     # Placements.
     placement_created = "placement.created"
     placement_start_confirmed = "placement.start_confirmed"
+    placement_ended = "placement.ended"
+    placement_cancelled = "placement.cancelled"
+    placement_reviewed = "placement.reviewed"
+    placement_cost_changed = "placement.cost_changed"
     # Documents.
     document_stored = "document.stored"
     document_downloaded = "document.downloaded"

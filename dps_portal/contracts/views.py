@@ -21,7 +21,7 @@ from dps_portal.core.access import role_required, staff_only
 from dps_portal.core.errors import InvalidTransition
 from dps_portal.core.forms import id_from
 from dps_portal.core.roles import Role
-from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
+from dps_portal.core.web import refusal_redirects_to, refusal_shown_on, requested_page
 from dps_portal.extensions import db
 from dps_portal.providers.models import CareHome, ProviderOrganisation
 from dps_portal.quality.models import Visit
@@ -82,7 +82,7 @@ def _suspension_url(suspension: Suspension) -> str:
 def list_suspensions():
     return render_template(
         "contracts/list_suspensions.html",
-        groups=queries.suspension_groups(page=request.args.get("page", 1, type=int)),
+        groups=queries.suspension_groups(page=requested_page()),
         status=queries.suspension_status,
     )
 

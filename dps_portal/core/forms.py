@@ -11,7 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import Field, RadioField, StringField, TextAreaField
+from wtforms import Field, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
 from dps_portal.core.money import format_gbp
@@ -166,6 +166,24 @@ class Radios(RadioField):
             return  # Nothing chosen: InputRequired or Optional says what that means.
         if not any(match for _value, _label, match, *_ in self.iter_choices()):
             raise StopValidation(self.message)
+
+
+class WholeNumberField(IntegerField):
+    """A whole number; anything else is refused saying how to write it."""
+
+    widget = GovTextInput()
+
+    def __init__(self, label=None, validators=None, *, noun: str, example: int, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.noun = noun
+        self.example = example
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"Enter {self.noun} as a whole number, like {self.example}") from None
 
 
 LONG_TEXT = 5000

@@ -66,15 +66,35 @@ def _without_nul(values: MultiDict) -> tuple[ImmutableMultiDict, bool]:
     return ImmutableMultiDict(cleaned), True
 
 
+# A page number beyond this is no page of any list (and would overflow the database's OFFSET).
+LAST_PAGE = 100_000
+
+
+def _page_in_range(values: MultiDict) -> MultiDict:
+    """?page= as every list reads it (ours and Flask-SQLAlchemy's paginate): a whole number
+    from 1 to LAST_PAGE, so 26 digits are the last page there could be, not a crash."""
+    text = values.get("page")
+    if text is None:
+        return values
+    try:
+        page = int(text)
+    except ValueError:
+        return values  # Not a number: every reader takes it as page 1.
+    if 1 <= page <= LAST_PAGE:
+        return values
+    kept = [(key, value) for key, value in values.items(multi=True) if key != "page"]
+    return ImmutableMultiDict([*kept, ("page", str(min(max(page, 1), LAST_PAGE)))])
+
+
 class PortalRequest(Flask.request_class):
     """A request whose query and form values, and the names of its files, hold no NUL
     character: no one types one, and PostgreSQL cannot keep text with one in it. Removed, and
-    the person told."""
+    the person told. Its page number is within range (`_page_in_range`)."""
 
     @cached_property
     def args(self) -> MultiDict:
         cleaned, _ = _without_nul(Request.args.__get__(self))
-        return cleaned
+        return _page_in_range(cleaned)
 
     def _load_form_data(self) -> None:
         super()._load_form_data()
@@ -184,6 +204,12 @@ def refusal_shown_on(field) -> Iterator[None]:
     except REFUSALS as refusal:
         db.session.rollback()
         add_error(field, refusal.message)
+
+
+def requested_page() -> int:
+    """The page of a list asked for (?page=): 1 when absent or not a whole number, and never
+    beyond LAST_PAGE (the request's args see to that)."""
+    return request.args.get("page", 1, type=int)
 
 
 def _enforce_declared_access():

@@ -209,6 +209,11 @@ def seed_applications(framework: Framework, providers: dict[str, ProviderOrganis
         admit("Juniper Care Homes Ltd", 60, 5)
         made += 1
 
+    # Admitted to the same two categories: its one home is just over the border.
+    if not _has_applied(providers["Larchwood Healthcare Ltd"]):
+        admit("Larchwood Healthcare Ltd", 45, 7)
+        made += 1
+
     # Rejected for Enhanced: its training evidence did not show PBS practitioner level.
     rejected = providers["Moorland Behaviour Support Ltd"]
     if not _has_applied(rejected):

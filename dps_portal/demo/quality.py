@@ -145,6 +145,27 @@ def seed_quality(framework: Framework, providers: dict[str, ProviderOrganisation
             by=officer,
         )
 
+    # Larchwood: visited and signed a month ago.
+    larchwood = providers["Larchwood Healthcare Ltd"]
+    visit_day = working_days_before(today, 25)
+    _visited(
+        _home("Larchwood, Burton"),
+        on=visit_day,
+        monitor=monitor,
+        outcome=VisitOutcome.satisfactory,
+        summary="Skilled nursing staff and good links with the community mental health team.",
+    )
+    with clock.frozen(_at(add_working_days(visit_day, 3))):
+        signatory = _signatory(larchwood)
+        accept_terms(
+            larchwood,
+            terms,
+            by=signatory,
+            signatory_name=signatory.full_name,
+            signatory_role="Managing director",
+            ip_address="192.0.2.30",
+        )
+
     # Peakland: Ashgate Lodge passed with actions (one overdue); Brook House waits.
     peakland = providers["Peakland Care Ltd"]
     visit_day = working_days_before(today, 15)

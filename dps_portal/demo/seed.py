@@ -14,7 +14,10 @@ from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
 from dps_portal.demo.applications import seed_applications
+from dps_portal.demo.awards import seed_direct_awards, seed_past_placement
 from dps_portal.demo.quality import seed_quality
+from dps_portal.demo.tenders import seed_tenders
+from dps_portal.demo.vacancies import seed_vacancies
 from dps_portal.extensions import db
 from dps_portal.framework.models import CareSetting, Category, District, Framework
 from dps_portal.onboarding.question_sets import current_question_set, publish_question_set
@@ -142,6 +145,13 @@ DEMO_LOGINS = [
         Role.provider,
         "Moorland Behaviour Support Ltd",
         "Moorland Behaviour Support Ltd",
+    ),
+    DemoLogin(
+        "dan@larchwood.example",
+        "Daniel Reid",
+        Role.provider,
+        "Larchwood Healthcare Ltd",
+        "Larchwood Healthcare Ltd",
     ),
 ]
 
@@ -334,4 +344,8 @@ def seed_demo() -> int:
     }
     counter.created += seed_applications(framework, providers)
     counter.created += seed_quality(framework, providers)
+    counter.created += seed_tenders(framework, providers)
+    counter.created += seed_past_placement()
+    counter.created += seed_vacancies()
+    counter.created += seed_direct_awards()
     return counter.created

@@ -13,6 +13,11 @@ from dps_portal.documents.sniffing import type_for
 _UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f"*/:<>?\\|]+')
 
 
+# Kinds sealed until a moment another package decides: the generic download gives them to
+# their own organisation only.
+SEALED_KINDS = frozenset({"bid_attachment"})
+
+
 class StoredDocument(IdMixin, Base):
     """A file in the document store: kept under a random name, with its SHA-256."""
 
@@ -37,10 +42,12 @@ class StoredDocument(IdMixin, Base):
     uploaded_by = relationship("User")
 
     def can_download(self, user) -> bool:
-        """Staff may read any document; a provider user only its own organisation's."""
+        """Staff may read any document; a provider user only its own organisation's. A
+        sealed kind (a bid's attachment) only its own organisation: staff read it through
+        the tenders' seal (tenders.queries.sealed_versions), never here."""
         if not user.is_authenticated:
             return False
-        if user.is_staff:
+        if user.is_staff and self.kind not in SEALED_KINDS:
             return True
         return self.provider_id is not None and self.provider_id == user.provider_id
 

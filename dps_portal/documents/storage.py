@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_event
 from dps_portal.core.errors import OperationRefused
-from dps_portal.documents.models import StoredDocument
+from dps_portal.documents.models import SEALED_KINDS, StoredDocument
 from dps_portal.documents.sniffing import DocumentType, sniff
 from dps_portal.extensions import db
 
@@ -146,8 +146,9 @@ def write_document(
 
 
 def summary(document: StoredDocument) -> dict:
-    """What the audit trail keeps about a document: enough to recognise it, not its content."""
-    return {
+    """What the audit trail keeps about a document: enough to recognise it, not its content
+    (nor, for a sealed kind, its name, which the trail's readers may not see yet)."""
+    kept = {
         "original_filename": document.original_filename,
         "media_type": document.media_type,
         "size_bytes": document.size_bytes,
@@ -155,6 +156,9 @@ def summary(document: StoredDocument) -> dict:
         "kind": document.kind,
         "provider_id": document.provider_id,
     }
+    if document.kind in SEALED_KINDS:
+        del kept["original_filename"]
+    return kept
 
 
 def open_document(document: StoredDocument) -> BinaryIO:

@@ -38,6 +38,13 @@ def download_document(document_id: int):
     # Not found and not yours answer alike, so ids cannot be probed.
     if document is None or not document.can_download(current_user):
         abort(404)
+    return send_document(document)
+
+
+def send_document(document: StoredDocument):
+    """Send a stored document the caller has checked may be read, its read audited; a file
+    missing or altered in the store is refused with a page saying so. Every download route
+    (here, and a feature's own doors such as a sealed bid's attachments) sends through it."""
     try:
         stream = open_document(document)
     except DocumentUnavailable as problem:

@@ -1,7 +1,7 @@
 """The home pages' counts: each an aggregate query, never a list built to be counted."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import case, func, select
 
@@ -121,3 +121,144 @@ def framework_summary_status():
 
     framework = current_framework()
     return summary_status(framework) if framework else None
+
+
+@dataclass(frozen=True)
+class TenderCounts:
+    """Where the council's mini-tenders are, for the officers' home page."""
+
+    open: int = 0
+    next_deadline: datetime | None = None
+    to_open: int = 0
+    evaluating: int = 0
+    moderated: int = 0
+    awaiting_approval: int = 0
+    standstill: int = 0
+
+
+def tender_counts(now: datetime) -> TenderCounts:
+    """Open tenders and the next deadline, closed ones waiting to be opened, and those in
+    evaluation, moderated, waiting for approval or in standstill: one aggregate statement."""
+    from dps_portal.tenders.models import Tender, TenderState
+
+    is_open = Tender.is_open_at(now)
+    row = db.session.execute(
+        select(
+            func.count().filter(is_open),
+            func.min(Tender.closes_at).filter(is_open),
+            func.count().filter(Tender.is_closed_at(now)),
+            func.count().filter(Tender.state.in_([TenderState.opened, TenderState.evaluating])),
+            func.count().filter(Tender.state == TenderState.moderated),
+            func.count().filter(Tender.state == TenderState.recommended),
+            func.count().filter(Tender.state == TenderState.standstill),
+        ).where(Tender.state.in_([TenderState[name] for name in IN_PROGRESS_TENDER_STATES]))
+    ).one()
+    return TenderCounts(*row)
+
+
+IN_PROGRESS_TENDER_STATES = (
+    "published",
+    "opened",
+    "evaluating",
+    "moderated",
+    "recommended",
+    "standstill",
+)
+
+
+@dataclass(frozen=True)
+class OpportunityCounts:
+    """A provider's open invitations it has not answered, and the soonest deadline."""
+
+    to_answer: int = 0
+    next_deadline: datetime | None = None
+    bids_in: int = 0
+
+
+def opportunity_counts(provider_id: int, now: datetime) -> OpportunityCounts:
+    """One aggregate statement over the provider's invitations to open tenders."""
+    from dps_portal.tenders.models import Bid, BidState, Tender, TenderInvitation
+
+    has_bid = Bid.id.is_not(None) & (Bid.state == BidState.submitted)
+    unanswered = TenderInvitation.declined_at.is_(None) & ~has_bid
+    row = db.session.execute(
+        select(
+            func.count().filter(unanswered),
+            func.min(Tender.closes_at).filter(unanswered),
+            func.count().filter(has_bid),
+        )
+        .select_from(TenderInvitation)
+        .join(Tender, Tender.id == TenderInvitation.tender_id)
+        .outerjoin(Bid, Bid.invitation_id == TenderInvitation.id)
+        .where(TenderInvitation.provider_id == provider_id, Tender.is_open_at(now))
+    ).one()
+    return OpportunityCounts(*row)
+
+
+def placements_to_start(provider_id: int) -> int:
+    """The provider's placements awarded whose start it has not yet confirmed."""
+    from dps_portal.placements.models import Placement, PlacementState
+
+    return db.session.scalar(
+        select(func.count(Placement.id)).where(
+            Placement.provider_id == provider_id, Placement.state == PlacementState.awarded
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PlacementWork:
+    """Direct awards and placements needing an officer: offers waiting for a provider's
+    answer (and the first window to end), open awards with no offer waiting (a decline or a
+    lapse: offer the next home), and placement reviews due."""
+
+    offers_waiting: int = 0
+    first_window_ends_at: datetime | None = None
+    awards_to_offer_again: int = 0
+    reviews_due: int = 0
+
+
+def placement_work(now: datetime, today: date) -> PlacementWork:
+    from dps_portal.awards.models import (
+        DirectAward,
+        DirectAwardOffer,
+        DirectAwardState,
+        OfferState,
+    )
+    from dps_portal.placements.models import Placement
+    from dps_portal.placements.rules import review_due_by
+
+    waiting = (DirectAwardOffer.state == OfferState.offered) & (DirectAwardOffer.respond_by > now)
+    offers, first_end = db.session.execute(
+        select(func.count(DirectAwardOffer.id), func.min(DirectAwardOffer.respond_by)).where(
+            waiting
+        )
+    ).one()
+    has_waiting = (
+        select(DirectAwardOffer.id)
+        .where(DirectAwardOffer.direct_award_id == DirectAward.id, waiting)
+        .exists()
+    )
+    to_offer = db.session.scalar(
+        select(func.count(DirectAward.id)).where(
+            DirectAward.state == DirectAwardState.open, ~has_waiting
+        )
+    )
+    reviews = db.session.scalar(
+        select(func.count(Placement.id)).where(Placement.is_review_due_by(review_due_by(today)))
+    )
+    return PlacementWork(offers, first_end, to_offer, reviews)
+
+
+def offers_to_answer(provider_id: int, now: datetime) -> tuple[int, datetime | None]:
+    """The provider's direct-award offers waiting for its answer, and the first window's end."""
+    from dps_portal.awards.models import DirectAwardOffer, OfferState
+
+    count, first_end = db.session.execute(
+        select(func.count(DirectAwardOffer.id), func.min(DirectAwardOffer.respond_by)).where(
+            DirectAwardOffer.provider_id == provider_id,
+            DirectAwardOffer.state == OfferState.offered,
+            DirectAwardOffer.respond_by > now,
+        )
+    ).one()
+    return count, first_end

@@ -14,6 +14,8 @@ from dps_portal.framework.models import current_framework
 from dps_portal.main import queries
 from dps_portal.providers import queries as provider_queries
 from dps_portal.providers.queries import readiness
+from dps_portal.vacancies.forms import ConfirmVacanciesForm
+from dps_portal.vacancies.queries import own_vacancies_by_home
 
 
 @public
@@ -52,6 +54,11 @@ def provider_home():
         readiness=readiness(current_user.provider, homes),
         quality_actions_to_answer=queries.quality_actions_to_answer(current_user.provider_id),
         terms_to_accept=terms_to_accept(current_user.provider, clock.today_uk()),
+        opportunities=queries.opportunity_counts(current_user.provider_id, clock.now()),
+        vacancies=own_vacancies_by_home(current_user.provider_id, clock.now()),
+        placements_to_start=queries.placements_to_start(current_user.provider_id),
+        offers_to_answer=queries.offers_to_answer(current_user.provider_id, clock.now()),
+        confirm_vacancies_form=ConfirmVacanciesForm(),
     )
 
 
@@ -64,6 +71,8 @@ def officer_home():
         suspension_recommendations=queries.suspension_recommendations_waiting(),
         cqc_reviews=cqc_reviews_waiting(),
         summary_status=queries.framework_summary_status(),
+        tenders=queries.tender_counts(clock.now()),
+        placement_work=queries.placement_work(clock.now(), clock.today_uk()),
     )
 
 

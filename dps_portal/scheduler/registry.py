@@ -20,6 +20,11 @@ TASK_MODULES = [
     "dps_portal.providers.evidence.tasks",
     "dps_portal.cqc.tasks",
     "dps_portal.framework.tasks",
+    "dps_portal.vacancies.tasks",
+    "dps_portal.rates.tasks",
+    "dps_portal.tenders.tasks",
+    "dps_portal.placements.tasks",
+    "dps_portal.awards.tasks",
 ]
 
 TRIGGERS = ("interval", "cron")

@@ -6,13 +6,16 @@ from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovFileInput,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
+from werkzeug.datastructures import FileStorage
 from wtforms import (
     BooleanField,
     Field,
@@ -28,7 +31,16 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 from dps_portal.core import clock
-from dps_portal.core.forms import MoneyField, Radios, UkDateField, strip, text_area
+from dps_portal.core.forms import (
+    MoneyField,
+    Radios,
+    UkDateField,
+    WholeNumberField,
+    strip,
+    text_area,
+)
+from dps_portal.documents.forms import AcceptableDocument
+from dps_portal.documents.storage import DocumentRefused, check_document
 from dps_portal.tenders import rules
 from dps_portal.tenders.models import DeclineReason, Funding
 
@@ -119,14 +131,14 @@ def _not_a_name(form, field) -> None:
         )
 
 
-class RequestForm(FlaskForm):
-    """The placement request. Categories, settings and districts are set by the view."""
-
-    person_reference = StringField(
+def person_reference_field(read_by: str) -> StringField:
+    """The person's pseudonymised reference, never a name: a mini-tender's request and a
+    direct award ask it the same way. `read_by` says who will read it."""
+    return StringField(
         "Person reference",
         description=(
             "The pseudonymised reference from the case record, like MH-2026-014. Never the "
-            "person's name or initials: every invited provider reads this."
+            f"person's name or initials: {read_by} reads this."
         ),
         widget=GovTextInput(),
         filters=[strip],
@@ -136,6 +148,12 @@ class RequestForm(FlaskForm):
             _not_a_name,
         ],
     )
+
+
+class RequestForm(FlaskForm):
+    """The placement request. Categories, settings and districts are set by the view."""
+
+    person_reference = person_reference_field("every invited provider")
     age = IntegerField(
         "Age",
         widget=GovTextInput(),
@@ -258,6 +276,57 @@ class CriteriaForm(FlaskForm):
         noun="the maximum weekly price",
         description="Bids with a higher total weekly cost cannot be submitted.",
     )
+    evaluator_count = WholeNumberField(
+        "How many officers will score quality",
+        description=(
+            f"Between 1 and {rules.MAX_EVALUATORS}. Each scores the answers on their own, "
+            "without seeing the bidder's name, home or price, or the others' scores."
+        ),
+        noun="how many officers will score quality",
+        example=2,
+        validators=[
+            InputRequired(message="Enter how many officers will score quality, like 2"),
+            NumberRange(
+                min=1,
+                max=rules.MAX_EVALUATORS,
+                message=f"Enter a number of evaluators between 1 and {rules.MAX_EVALUATORS}",
+            ),
+        ],
+    )
+    abnormally_low_percent = WholeNumberField(
+        "Abnormally low line (per cent of the median compliant total)",
+        description=(
+            "A compliant bid whose total weekly cost is below this share of the median is "
+            f"flagged for you to check. The default is {rules.DEFAULT_ABNORMALLY_LOW_PERCENT}."
+        ),
+        noun="the abnormally low line",
+        example=70,
+        validators=[
+            InputRequired(message="Enter the abnormally low line, like 70"),
+            NumberRange(min=1, max=99, message="Enter an abnormally low line between 1 and 99"),
+        ],
+    )
+    standstill_working_days = WholeNumberField(
+        "Standstill (working days)",
+        description=(
+            "Working days between telling the bidders and confirming the award. Care "
+            "contracts are under the light-touch regime, where a standstill is voluntary: "
+            f"0 is allowed, up to {rules.MAX_STANDSTILL_WORKING_DAYS}."
+        ),
+        noun="the standstill in working days",
+        example=0,
+        validators=[
+            InputRequired(message="Enter the standstill in working days, like 0"),
+            NumberRange(
+                min=0,
+                max=rules.MAX_STANDSTILL_WORKING_DAYS,
+                message=(
+                    "Enter a standstill between 0 and "
+                    f"{rules.MAX_STANDSTILL_WORKING_DAYS} working days"
+                ),
+            ),
+        ],
+    )
     closes_on = UkDateField(
         "Deadline date",
         noun="the deadline date",
@@ -308,6 +377,32 @@ class CriteriaForm(FlaskForm):
             )
         if any(entry.form.errors for entry in field):
             raise StopValidation("Check the quality questions")
+
+
+class TenderAttachmentForm(FlaskForm):
+    """A document for the placement request, which every invitee reads once published."""
+
+    description = StringField(
+        "Description (optional)",
+        description="For example, care and support plan. Without it the file's name is shown.",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[Length(max=200, message="The description must be 200 characters or fewer")],
+    )
+    document = FileField(
+        "Upload a file",
+        description=(
+            "PDF, Word, Excel, OpenDocument text, PNG or JPEG, smaller than 20MB. No names: "
+            "every invited provider reads it."
+        ),
+        validators=[AcceptableDocument()],
+        widget=GovFileInput(),
+    )
+    submit = SubmitField("Attach the document", widget=GovSubmitInput())
+
+
+class RemoveAttachmentForm(FlaskForm):
+    submit = SubmitField("Remove", widget=GovSubmitInput())
 
 
 class PublishForm(FlaskForm):
@@ -406,12 +501,51 @@ class _BidFormBase(FlaskForm):
         description="For example, 27 3 2026.",
         validators=[InputRequired(message="Enter the date the placement could start")],
     )
+    # The documents already with the bid (the previous version's, or files uploaded on a
+    # try that was refused), by id: checked ones go with this version. Choices set by the view.
+    kept_documents = SelectMultipleField(
+        "Documents attached",
+        coerce=int,
+        widget=GovCheckboxesInput(),
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    attachments = MultipleFileField(
+        "Attach documents (optional)",
+        description=(
+            "PDF, Word, Excel, OpenDocument text, PNG or JPEG, each smaller than 20MB. "
+            "Sealed with your bid until the deadline."
+        ),
+        widget=GovFileInput(multiple=True),
+    )
     declaration = BooleanField(
         DECLARATION,
         widget=GovCheckboxInput(),
         validators=[InputRequired(message="Confirm the declaration to submit the bid")],
     )
     submit = SubmitField("Submit bid", widget=GovSubmitInput())
+
+    @property
+    def uploads(self) -> list[FileStorage]:
+        """The files chosen this time (a browser sends an empty one when none is)."""
+        return [
+            upload
+            for upload in self.attachments.data or []
+            if isinstance(upload, FileStorage) and upload.filename
+        ]
+
+    def validate_attachments(self, field):
+        for upload in self.uploads:
+            try:
+                check_document(upload.stream)
+            except DocumentRefused as refusal:
+                # "The selected file is empty" says which: "notes.pdf is empty".
+                message = str(refusal).replace("The selected file", _file_name(upload), 1)
+                raise StopValidation(message) from refusal
+
+
+def _file_name(upload: FileStorage) -> str:
+    return re.split(r"[\\/]", upload.filename or "")[-1][:100] or "The selected file"
 
 
 def answer_field_name(question) -> str:

@@ -292,6 +292,12 @@ class Tender(IdMixin, TimestampMixin, Base):
     def is_past_deadline(self, now: datetime | None = None) -> bool:
         return (now or clock.now()) >= self.closes_at
 
+    def are_bids_opened(self, now: datetime | None = None) -> bool:
+        """The other side of the seal: past the deadline and opened by an officer (a recorded
+        event). Only then are bids read for evaluation (tenders.evaluation and award queries
+        check it before reading any)."""
+        return self.opened_at is not None and self.is_past_deadline(now)
+
     def are_clarifications_open(self, now: datetime | None = None) -> bool:
         now = now or clock.now()
         return self.is_open_at(now) and now < self.clarifications_close_at
@@ -497,11 +503,7 @@ class Bid(IdMixin, TimestampMixin, Base):
         passed and the bids have been opened (a recorded event); no one else, ever."""
         if user.role is Role.provider:
             return user.provider_id == self.provider_id
-        return (
-            user.role is Role.contracts_officer
-            and self.tender.is_past_deadline(now)
-            and self.tender.opened_at is not None
-        )
+        return user.role is Role.contracts_officer and self.tender.are_bids_opened(now)
 
 
 class BidVersion(IdMixin, Base):

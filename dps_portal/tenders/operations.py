@@ -2,14 +2,16 @@
 home the eligibility rule passes, and keeping that answer), answers clarifications, extends
 the deadline or cancels; an invitee views, asks, bids (each submission a version with a
 receipt), withdraws or declines. The deadline is checked with the tender's row locked,
-against the clock read then. Bids' prices and answers never go into an audit event or a
-message: only references and hashes. Operations flush; the request commits."""
+against the clock read then. Bids' prices, answers and attachments never go into an audit
+event or a message: only references and hashes. Operations flush; the request commits."""
 
 import hashlib
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import BinaryIO
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from dps_portal.accounts.models import User
@@ -22,6 +24,8 @@ from dps_portal.core.errors import OperationRefused
 from dps_portal.core.money import format_gbp, to_money
 from dps_portal.core.roles import Role
 from dps_portal.core.states import lock, move
+from dps_portal.documents.models import StoredDocument
+from dps_portal.documents.storage import store_document
 from dps_portal.extensions import db
 from dps_portal.framework.models import CareSetting, Category, District
 from dps_portal.notifications.emails import portal_path
@@ -30,18 +34,27 @@ from dps_portal.providers.models import CareHome
 from dps_portal.tenders import queries, rules
 from dps_portal.tenders.models import (
     Bid,
+    BidAttachment,
     BidState,
     BidVersion,
     ClarificationState,
     DeclineReason,
     Funding,
     Tender,
+    TenderAttachment,
     TenderClarification,
     TenderInvitation,
     TenderInvitedHome,
     TenderQuestion,
     TenderState,
 )
+
+# The kinds of stored document: a request's attachment (the council's, shown to invitees
+# once published) and a bid's (its provider's, sealed with the bid).
+TENDER_ATTACHMENT = "tender_attachment"
+BID_ATTACHMENT = "bid_attachment"
+MAX_TENDER_ATTACHMENTS = 10
+MAX_BID_ATTACHMENTS = 10
 
 REQUEST_FIELDS = (
     "person_reference",
@@ -142,15 +155,26 @@ def change_criteria(
     clarifications_close_at: datetime,
     questions: list[tuple[str, str, int, int]],
     by: User,
+    evaluator_count: int | None = None,
+    abnormally_low_percent: int | None = None,
+    standstill_working_days: int | None = None,
 ) -> Tender:
     """Set a draft's award criteria, its 2 to 5 quality questions (text, guidance, weight,
-    word limit) and its deadlines."""
+    word limit), its deadlines, and how it is evaluated (evaluators, the abnormally low
+    line, the standstill); those left None keep their values."""
     lock(tender)
     _check_draft(tender)
     _check_weights(price_weight, quality_threshold, max_weekly_price)
+    _check_evaluation(evaluator_count, abnormally_low_percent, standstill_working_days)
     _check_questions(questions)
     _check_deadlines(closes_at, clarifications_close_at, clock.now())
     before = _criteria_snapshot(tender)
+    if evaluator_count is not None:
+        tender.evaluator_count = evaluator_count
+    if abnormally_low_percent is not None:
+        tender.abnormally_low_percent = abnormally_low_percent
+    if standstill_working_days is not None:
+        tender.standstill_working_days = standstill_working_days
     tender.price_weight = price_weight
     tender.quality_weight = 100 - price_weight
     tender.quality_threshold = quality_threshold
@@ -174,6 +198,55 @@ def change_criteria(
         after=_criteria_snapshot(tender),
     )
     return tender
+
+
+# The request's attachments: documents the officer adds to a draft, which invitees read once
+# it is published.
+
+
+def attach_to_tender(
+    tender: Tender, upload: BinaryIO | bytes, *, filename: str, description: str, by: User
+) -> TenderAttachment:
+    """Keep a document (its type sniffed from its content) and attach it to a draft."""
+    lock(tender)
+    _check_draft(tender)
+    count = db.session.scalar(
+        select(func.count(TenderAttachment.id)).where(TenderAttachment.tender_id == tender.id)
+    )
+    if count >= MAX_TENDER_ATTACHMENTS:
+        raise OperationRefused(
+            f"A placement request can have up to {MAX_TENDER_ATTACHMENTS} attachments: "
+            "remove one first"
+        )
+    document = store_document(
+        upload,
+        original_filename=filename or "document",
+        kind=TENDER_ATTACHMENT,
+        uploaded_by=by,
+        description=(description or "").strip()[:200],
+    )
+    attachment = TenderAttachment(tender_id=tender.id, document_id=document.id)
+    db.session.add(attachment)
+    db.session.flush()
+    record_event(
+        AuditAction.tender_attachment_added,
+        actor=by,
+        subject=tender,
+        after=_attachment_summary(document),
+    )
+    return attachment
+
+
+def remove_tender_attachment(tender: Tender, attachment: TenderAttachment, *, by: User) -> None:
+    """Take a document off a draft (the stored document itself is kept, as every one is)."""
+    lock(tender)
+    _check_draft(tender)
+    if attachment.tender_id != tender.id:
+        raise OperationRefused("This document is not attached to the tender")
+    before = _attachment_summary(attachment.document)
+    db.session.delete(attachment)
+    db.session.flush()
+    record_event(AuditAction.tender_attachment_removed, actor=by, subject=tender, before=before)
 
 
 # Publishing.
@@ -446,10 +519,13 @@ def submit_bid(
     answers: dict[int, str],
     declaration: str,
     by: User,
+    attachment_ids: Iterable[int] | None = None,
 ) -> BidVersion:
     """Store a submission as a new version of the provider's bid and answer its receipt.
     The deadline is checked here, with the tender's row locked, against the clock read now;
-    the home offered must pass the eligibility rule now. The total is worked out here."""
+    the home offered must pass the eligibility rule now. The total is worked out here.
+    `attachment_ids` are the provider's held documents (`hold_bid_attachment`) the version
+    carries; None carries the previous version's."""
     tender = invitation.tender
     lock(tender)
     lock(invitation)
@@ -519,6 +595,7 @@ def submit_bid(
             bid.withdrawn_at = None
             move(bid, BidState.submitted, by=by)
         number = max((version.number for version in bid.versions), default=0) + 1
+    documents = _bid_documents(invitation, bid, attachment_ids)
     if invitation.is_declined:
         invitation.declined_at = None
         invitation.decline_reason = None
@@ -540,6 +617,7 @@ def submit_bid(
         available_from=available_from,
         answers=texts,
         declaration=declaration,
+        attachments=[{"name": d.original_filename, "sha256": d.sha256} for d in documents],
     )
     version = BidVersion(
         bid_id=bid.id,
@@ -561,12 +639,22 @@ def submit_bid(
     )
     db.session.add(version)
     db.session.flush()
-    # Sealed: the trail keeps the reference and the hash, never the prices or answers.
+    if documents:
+        db.session.execute(
+            insert(BidAttachment.__table__),
+            [{"bid_version_id": version.id, "document_id": d.id} for d in documents],
+        )
+    # Sealed: the trail keeps the reference and the hash, never the prices, answers or files.
     record_event(
         AuditAction.bid_submitted,
         actor=by,
         subject=bid,
-        after={"receipt": receipt, "version": number, "sha256": version.content_sha256},
+        after={
+            "receipt": receipt,
+            "version": number,
+            "sha256": version.content_sha256,
+            **({"attachments": len(documents)} if documents else {}),
+        },
     )
     tell_organisation(
         invitation.provider_id,
@@ -578,6 +666,24 @@ def submit_bid(
         dedupe=f"bid-version-{version.id}-received",
     )
     return version
+
+
+def hold_bid_attachment(
+    invitation: TenderInvitation, upload: BinaryIO | bytes, *, filename: str, by: User
+) -> StoredDocument:
+    """Keep a file a provider attaches on its bid form, sealed (its own organisation's, of
+    the kind the generic download refuses to staff), before the bid itself is stored: a bid
+    then refused (late, say) keeps the file for the next try. The trail keeps its hash and
+    size, never its name."""
+    if not invitation.is_own(by):
+        raise OperationRefused("Only the invited provider's users can attach documents to a bid")
+    return store_document(
+        upload,
+        original_filename=filename or "document",
+        kind=BID_ATTACHMENT,
+        provider_id=invitation.provider_id,
+        uploaded_by=by,
+    )
 
 
 def withdraw_bid(invitation: TenderInvitation, *, by: User) -> Bid:
@@ -656,11 +762,15 @@ def canonical_content(
     available_from: date,
     answers: list[dict],
     declaration: str,
+    attachments: list[dict] | None = None,
 ) -> str:
     """The bid as one canonical JSON text (sorted keys, no spaces, UTF-8, amounts as
-    strings with pence): the text the receipt shows and its SHA-256 is taken of."""
+    strings with pence): the text the receipt shows and its SHA-256 is taken of. Its
+    attachments, when it has any, by name and SHA-256."""
+    extra = {"attachments": attachments} if attachments else {}
     return canonical_json(
         {
+            **extra,
             "tender": tender.reference,
             "bid": bid_reference,
             "receipt": receipt,
@@ -724,6 +834,21 @@ def _check_weights(price_weight: int, quality_threshold: int, max_weekly_price) 
         raise OperationRefused("The quality threshold must be between 0 and 100")
     if max_weekly_price is not None and max_weekly_price <= 0:
         raise OperationRefused("The maximum weekly price must be above £0")
+
+
+def _check_evaluation(
+    evaluator_count: int | None, abnormally_low_percent: int | None, standstill: int | None
+) -> None:
+    if evaluator_count is not None and not 1 <= evaluator_count <= rules.MAX_EVALUATORS:
+        raise OperationRefused(
+            f"The number of evaluators must be between 1 and {rules.MAX_EVALUATORS}"
+        )
+    if abnormally_low_percent is not None and not 1 <= abnormally_low_percent <= 99:
+        raise OperationRefused("The abnormally low line must be between 1% and 99%")
+    if standstill is not None and not 0 <= standstill <= rules.MAX_STANDSTILL_WORKING_DAYS:
+        raise OperationRefused(
+            f"The standstill must be between 0 and {rules.MAX_STANDSTILL_WORKING_DAYS} working days"
+        )
 
 
 def _check_questions(
@@ -790,6 +915,62 @@ def _bid_of(invitation: TenderInvitation) -> Bid | None:
     ).first()
 
 
+def _bid_documents(
+    invitation: TenderInvitation, bid: Bid, attachment_ids: Iterable[int] | None
+) -> list[StoredDocument]:
+    """The documents a new version carries: the previous version's when not said, else the
+    ones named, each the provider's own sealed upload and no other bid's."""
+    if attachment_ids is None:
+        latest = db.session.scalar(
+            select(BidVersion.id)
+            .where(BidVersion.bid_id == bid.id)
+            .order_by(BidVersion.number.desc())
+            .limit(1)
+        )
+        if latest is None:
+            return []
+        return list(
+            db.session.scalars(
+                select(StoredDocument)
+                .join(BidAttachment, BidAttachment.document_id == StoredDocument.id)
+                .where(BidAttachment.bid_version_id == latest)
+                .order_by(BidAttachment.id)
+            )
+        )
+    ids = list(dict.fromkeys(int(document_id) for document_id in attachment_ids))
+    if not ids:
+        return []
+    if len(ids) > MAX_BID_ATTACHMENTS:
+        raise OperationRefused(f"A bid can have up to {MAX_BID_ATTACHMENTS} attachments")
+    documents = {
+        document.id: document
+        for document in db.session.scalars(
+            select(StoredDocument).where(
+                StoredDocument.id.in_(ids),
+                StoredDocument.kind == BID_ATTACHMENT,
+                StoredDocument.provider_id == invitation.provider_id,
+            )
+        )
+    }
+    elsewhere = db.session.scalar(
+        select(func.count(BidAttachment.id))
+        .join(BidVersion, BidVersion.id == BidAttachment.bid_version_id)
+        .where(BidAttachment.document_id.in_(ids), BidVersion.bid_id != bid.id)
+    )
+    if len(documents) != len(ids) or elsewhere:
+        raise OperationRefused("An attachment could not be found: attach the file again")
+    return [documents[document_id] for document_id in ids]
+
+
+def _attachment_summary(document: StoredDocument) -> dict:
+    return {
+        "document_id": document.id,
+        "name": document.name,
+        "media_type": document.media_type,
+        "sha256": document.sha256,
+    }
+
+
 def _invited_provider_ids(tender: Tender) -> list[int]:
     return list(
         db.session.scalars(
@@ -822,6 +1003,9 @@ def _criteria_snapshot(tender: Tender) -> dict:
         "price_weight": tender.price_weight,
         "quality_threshold": tender.quality_threshold,
         "max_weekly_price": tender.max_weekly_price,
+        "evaluator_count": tender.evaluator_count,
+        "abnormally_low_percent": tender.abnormally_low_percent,
+        "standstill_working_days": tender.standstill_working_days,
         "closes_at": tender.closes_at,
         "clarifications_close_at": tender.clarifications_close_at,
         "questions": [

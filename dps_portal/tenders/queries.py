@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from dps_portal.contracts.eligibility import Eligibility, eligibility_of
 from dps_portal.core import clock
+from dps_portal.documents.models import StoredDocument
 from dps_portal.extensions import db
 from dps_portal.framework.models import CareSetting, Category, District, current_framework
 from dps_portal.onboarding.admissions import admitted_home_ids
@@ -19,10 +20,12 @@ from dps_portal.providers.models import CareHome
 from dps_portal.tenders.models import (
     PUBLISHED_STATES,
     Bid,
+    BidAttachment,
     BidState,
     BidVersion,
     ClarificationState,
     Tender,
+    TenderAttachment,
     TenderClarification,
     TenderInvitation,
     TenderState,
@@ -77,6 +80,8 @@ def officer_tenders(page: int, show: str | None = None):
                     TenderState.opened,
                     TenderState.evaluating,
                     TenderState.moderated,
+                    TenderState.recommended,
+                    TenderState.standstill,
                     TenderState.awarded,
                 ]
             )
@@ -185,12 +190,14 @@ def opportunities(provider_id: int, page: int, show: str | None = None):
                     TenderState.opened,
                     TenderState.evaluating,
                     TenderState.moderated,
+                    TenderState.recommended,
                 ]
             ),
             Tender.closes_at <= now,
         )
     elif show == "awarded":
-        query = query.where(Tender.state == TenderState.awarded)
+        # Bidders are told at the start of the standstill: from then it reads as awarded.
+        query = query.where(Tender.state.in_([TenderState.standstill, TenderState.awarded]))
     query = query.order_by(Tender.closes_at.desc(), Tender.id.desc())
     return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
 
@@ -291,6 +298,94 @@ def sealed_version(bid: Bid, version_id: int, user) -> BidVersion:
         if version.id == version_id:
             return version
     abort(404)
+
+
+def sealed_attachments(bid: Bid | None, user) -> dict[int, list[StoredDocument]]:
+    """{version id: its attached documents} of `bid`, through the same door as its content:
+    anyone the seal does not let through is refused (403)."""
+    versions = sealed_versions(bid, user)
+    attached: dict[int, list[StoredDocument]] = {version.id: [] for version in versions}
+    if not attached:
+        return attached
+    rows = db.session.execute(
+        select(BidAttachment.bid_version_id, StoredDocument)
+        .join(StoredDocument, StoredDocument.id == BidAttachment.document_id)
+        .where(BidAttachment.bid_version_id.in_(attached))
+        .order_by(BidAttachment.id)
+    ).all()
+    for version_id, document in rows:
+        attached[version_id].append(document)
+    return attached
+
+
+def sealed_attachment(bid: Bid, document_id: int, user) -> StoredDocument:
+    """One document attached to any version of `bid`, through the seal; else not found."""
+    for documents in sealed_attachments(bid, user).values():
+        for document in documents:
+            if document.id == document_id:
+                return document
+    abort(404)
+
+
+def bid_attached_to(tender_id: int, document_id: int) -> Bid | None:
+    """The bid of the tender one of whose versions carries the document, if any."""
+    return db.session.scalars(
+        select(Bid)
+        .join(BidVersion, BidVersion.bid_id == Bid.id)
+        .join(BidAttachment, BidAttachment.bid_version_id == BidVersion.id)
+        .where(Bid.tender_id == tender_id, BidAttachment.document_id == document_id)
+        .options(selectinload(Bid.tender))
+    ).first()
+
+
+def own_held_documents(provider_id: int, document_ids, kind: str) -> list[StoredDocument]:
+    """The organisation's own stored documents of a kind among `document_ids` (ids a form
+    carried back), in the order given; anyone else's are left out."""
+    ids = []
+    for value in document_ids:
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    ids = [value for value in dict.fromkeys(ids) if 0 < value < 2**31]
+    if not ids:
+        return []
+    found = {
+        document.id: document
+        for document in db.session.scalars(
+            select(StoredDocument).where(
+                StoredDocument.id.in_(ids),
+                StoredDocument.provider_id == provider_id,
+                StoredDocument.kind == kind,
+            )
+        )
+    }
+    return [found[value] for value in ids if value in found]
+
+
+# The request's attachments: the council's documents, for the officers and the invitees.
+
+
+def tender_attachments(tender: Tender) -> list[TenderAttachment]:
+    return list(
+        db.session.scalars(
+            select(TenderAttachment)
+            .where(TenderAttachment.tender_id == tender.id)
+            .options(joinedload(TenderAttachment.document))
+            .order_by(TenderAttachment.id)
+        )
+    )
+
+
+def tender_attachment_or_404(tender: Tender, document_id: int) -> TenderAttachment:
+    attachment = db.session.scalars(
+        select(TenderAttachment)
+        .where(TenderAttachment.tender_id == tender.id, TenderAttachment.document_id == document_id)
+        .options(joinedload(TenderAttachment.document))
+    ).first()
+    if attachment is None:
+        abort(404)
+    return attachment
 
 
 def home_names(home_ids: Iterable[int]) -> dict[int, str]:

@@ -31,6 +31,18 @@ HUNDREDTH = Decimal("0.01")
 HUNDRED = Decimal(100)
 
 
+class BidsSealed(LookupError):
+    """A read of bids for evaluation before they were opened after the deadline: a bug."""
+
+
+def check_opened(tender: Tender) -> None:
+    """The evaluation's side of the seal: every read of bids for evaluation (the results,
+    the compliance and moderation pages, the blind scoring page, the award's documents)
+    starts here, so a bug cannot show a bid before its tender's bids are opened."""
+    if not tender.are_bids_opened():
+        raise BidsSealed(f"{tender.label}: the bids are sealed until opened after the deadline")
+
+
 def rounded(value: Decimal) -> Decimal:
     return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
 
@@ -207,6 +219,7 @@ def criteria_of(tender: Tender, questions: Iterable[TenderQuestion]) -> Criteria
 def results_for(tender: Tender) -> Results:
     """The tender's results from what is stored (its opened bids' versions, compliance and
     moderated scores), in three statements whatever the number of bids."""
+    check_opened(tender)
     evaluations = list(
         db.session.scalars(
             select(BidEvaluation)

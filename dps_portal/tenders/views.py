@@ -7,9 +7,12 @@ from flask_login import current_user
 from dps_portal.core import clock
 from dps_portal.core.access import role_required
 from dps_portal.core.clock import format_datetime
+from dps_portal.core.errors import REFUSALS
 from dps_portal.core.forms import add_error
 from dps_portal.core.roles import Role
-from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
+from dps_portal.core.web import refusal_redirects_to, refusal_shown_on, requested_page
+from dps_portal.documents.models import StoredDocument
+from dps_portal.documents.views import send_document
 from dps_portal.extensions import db
 from dps_portal.providers.queries import own_provider_id
 from dps_portal.tenders import operations, queries, rules
@@ -25,7 +28,9 @@ from dps_portal.tenders.forms import (
     DeclineForm,
     ExtendForm,
     PublishForm,
+    RemoveAttachmentForm,
     RequestForm,
+    TenderAttachmentForm,
     WithdrawForm,
     answer_field_name,
     bid_form_class,
@@ -57,7 +62,7 @@ def _opportunity_url(tender_id: int) -> str:
 def list_tenders():
     show = request.args.get("show")
     show = show if show in queries.OFFICER_FILTERS else None
-    page = queries.officer_tenders(request.args.get("page", 1, type=int), show)
+    page = queries.officer_tenders(requested_page(), show)
     return render_template(
         "tenders/list_tenders.html",
         page=page,
@@ -162,6 +167,9 @@ def edit_criteria(tender_id: int):
                 "price_weight": tender.price_weight,
                 "quality_threshold": tender.quality_threshold,
                 "max_weekly_price": tender.max_weekly_price,
+                "evaluator_count": tender.evaluator_count,
+                "abnormally_low_percent": tender.abnormally_low_percent,
+                "standstill_working_days": tender.standstill_working_days,
                 "closes_on": closes.date(),
                 "closes_time": closes.time(),
                 "clarifications_close_on": cut_off.date(),
@@ -178,6 +186,9 @@ def edit_criteria(tender_id: int):
                 price_weight=form.price_weight.data,
                 quality_threshold=form.quality_threshold.data,
                 max_weekly_price=form.max_weekly_price.amount,
+                evaluator_count=form.evaluator_count.data,
+                abnormally_low_percent=form.abnormally_low_percent.data,
+                standstill_working_days=form.standstill_working_days.data,
                 closes_at=instant(form.closes_on, form.closes_time),
                 clarifications_close_at=instant(
                     form.clarifications_close_on, form.clarifications_close_time
@@ -195,6 +206,61 @@ def edit_criteria(tender_id: int):
     )
 
 
+@officers_only
+def edit_attachments(tender_id: int):
+    """The request's documents: attach and remove while it is a draft."""
+    tender = queries.tender_or_404(tender_id)
+    if not tender.can_edit(current_user):
+        flash(f"This tender is {tender.phase().lower()}: its attachments can no longer change.")
+        return redirect(_tender_url(tender))
+    form = TenderAttachmentForm()
+    if form.validate_on_submit():
+        upload = form.document.data
+        with refusal_shown_on(form.document):
+            added = operations.attach_to_tender(
+                tender,
+                upload.stream,
+                filename=upload.filename,
+                description=form.description.data or "",
+                by=current_user,
+            )
+            flash(f"{added.document.name} is attached.", "success")
+            return redirect(url_for("tenders.edit_attachments", tender_id=tender.id))
+    return render_template(
+        "tenders/edit_attachments.html",
+        form=form,
+        tender=tender,
+        attachments=queries.tender_attachments(tender),
+        remove_form=RemoveAttachmentForm(),
+    )
+
+
+@officers_only
+def remove_attachment(tender_id: int, document_id: int):
+    tender = queries.tender_or_404(tender_id)
+    page = url_for("tenders.edit_attachments", tender_id=tender.id)
+    if not tender.can_edit(current_user):
+        flash(f"This tender is {tender.phase().lower()}: its attachments can no longer change.")
+        return redirect(_tender_url(tender))
+    removed = queries.tender_attachment_or_404(tender, document_id)
+    if RemoveAttachmentForm().validate_on_submit():
+        name = removed.document.name
+        with refusal_redirects_to(page):
+            operations.remove_tender_attachment(tender, removed, by=current_user)
+        flash(f"{name} is removed.", "success")
+    return redirect(page)
+
+
+@officers_only
+def download_bid_attachment(tender_id: int, document_id: int):
+    """A bid's attachment, only through the seal: after the deadline, once the bids are
+    opened. Before then it is not found, like a document that does not exist."""
+    bid = queries.bid_attached_to(tender_id, document_id)
+    if bid is None or not bid.can_read_content(current_user):
+        abort(404)
+    return send_document(queries.sealed_attachment(bid, document_id, current_user))
+
+
 # Officers: a tender's page (the preview of a draft), publishing and managing it.
 
 
@@ -209,11 +275,12 @@ def show_tender(tender_id: int):
         counts=queries.response_counts([tender.id]).get(tender.id),
         clarifications=queries.clarifications(tender) if not tender.is_draft else [],
         invitees=(
-            queries.invited_providers_page(tender, request.args.get("page", 1, type=int))
+            queries.invited_providers_page(tender, requested_page())
             if not tender.is_draft
             else None
         ),
         publish_form=PublishForm(),
+        attachments=queries.tender_attachments(tender),
         evaluation=evaluation_queries.tender_panel(tender, current_user),
         award=award_queries.tender_panel(tender, current_user),
     )
@@ -312,7 +379,7 @@ def list_opportunities():
     show = show if show in queries.PROVIDER_FILTERS else None
     return render_template(
         "tenders/list_opportunities.html",
-        page=queries.opportunities(own_provider_id(), request.args.get("page", 1, type=int), show),
+        page=queries.opportunities(own_provider_id(), requested_page(), show),
         filters=queries.PROVIDER_FILTERS,
         show=show,
         now=clock.now(),
@@ -330,11 +397,20 @@ def show_opportunity(tender_id: int):
         tender=invitation.tender,
         bid=bid,
         versions=queries.sealed_versions(bid, current_user),
+        version_attachments=queries.sealed_attachments(bid, current_user),
+        attachments=queries.tender_attachments(invitation.tender),
         clarifications=queries.clarifications_for(invitation),
         now=clock.now(),
         withdraw_form=WithdrawForm(),
         award=award_queries.opportunity_panel(invitation, current_user),
     )
+
+
+@providers_only
+def download_request_attachment(tender_id: int, document_id: int):
+    """A document of the placement request, for its invitees only."""
+    invitation = queries.own_invitation_or_404(own_provider_id(), tender_id)
+    return send_document(queries.tender_attachment_or_404(invitation.tender, document_id).document)
 
 
 @providers_only
@@ -356,11 +432,23 @@ def ask_clarification(tender_id: int):
 
 
 def _bid_form(invitation, tender, homes):
+    """The form, the version it changes (if any) and the documents it may carry: the
+    version's attachments, and the provider's own uploads a refused try left with it."""
     form_class = bid_form_class(tender.questions)
     current = None
+    carried = []
     if invitation.bid is not None:
         versions = queries.sealed_versions(invitation.bid, current_user)
         current = versions[-1] if versions else None
+        if current is not None:
+            carried = queries.sealed_attachments(invitation.bid, current_user)[current.id]
+    if request.method == "POST":
+        held = queries.own_held_documents(
+            invitation.provider_id,
+            request.form.getlist("kept_documents"),
+            operations.BID_ATTACHMENT,
+        )
+        carried += [document for document in held if document not in carried]
     if request.method == "GET" and current is not None:
         answers = {item["question"]: item["answer"] for item in current.answers}
         data = {
@@ -369,6 +457,7 @@ def _bid_form(invitation, tender, homes):
             "extra_hours_per_week": _hours_text(current.extra_hours_per_week),
             "extra_hourly_rate": current.extra_hourly_rate or "",
             "available_from": current.available_from,
+            "kept_documents": [document.id for document in carried],
         }
         for question in tender.questions:
             data[answer_field_name(question)] = answers.get(question.position, "")
@@ -376,7 +465,22 @@ def _bid_form(invitation, tender, homes):
     else:
         form = form_class()
     form.care_home.choices = [(str(home.id), home.name) for home in homes]
-    return form, current
+    _offer_documents(form, carried, form.kept_documents.data or [])
+    return form, current, carried
+
+
+def _offer_documents(form, documents: list[StoredDocument], chosen: list[int]) -> None:
+    """The documents the bid may carry, as boxes; checked are the chosen ones among them."""
+    form.kept_documents.choices = [
+        (document.id, f"{document.name} ({document.type_label}, {document.size_label})")
+        for document in documents
+    ]
+    offered = {document.id for document in documents}
+    form.kept_documents.data = [document_id for document_id in chosen if document_id in offered]
+
+
+def _has_errors(form, *names: str) -> bool:
+    return any(form[name].errors for name in names if name in form)
 
 
 @providers_only
@@ -387,24 +491,42 @@ def submit_bid(tender_id: int):
         flash(f"The deadline was {format_datetime(tender.closes_at)}: bids can no longer be made.")
         return redirect(_opportunity_url(tender_id))
     homes = queries.offerable_homes(invitation.provider_id, tender.category)
-    form, current = _bid_form(invitation, tender, homes)
-    # Whatever was typed stays on the page when the bid is refused, late bids included.
-    if form.validate_on_submit():
-        with refusal_shown_on(form.submit):
-            version = operations.submit_bid(
-                invitation,
-                care_home_id=int(form.care_home.data),
-                weekly_core_fee=form.weekly_core_fee.amount,
-                extra_hours_per_week=form.extra_hours_per_week.hours,
-                extra_hourly_rate=form.extra_hourly_rate.amount,
-                available_from=form.available_from.data,
-                answers={
-                    question.id: form[answer_field_name(question)].data
-                    for question in tender.questions
-                },
-                declaration=DECLARATION,
-                by=current_user,
-            )
+    form, current, carried = _bid_form(invitation, tender, homes)
+    # Whatever was typed stays on the page when the bid is refused, late bids included; the
+    # files chosen are kept (sealed, the provider's own) and stay attached on the page.
+    is_valid = form.validate_on_submit()
+    if form.uploads and form.is_submitted() and not _has_errors(form, "attachments", "csrf_token"):
+        with refusal_shown_on(form.attachments):
+            held = [
+                operations.hold_bid_attachment(
+                    invitation, upload.stream, filename=upload.filename, by=current_user
+                )
+                for upload in form.uploads
+            ]
+            chosen = [*form.kept_documents.data, *(document.id for document in held)]
+            _offer_documents(form, carried + held, chosen)
+    if is_valid and not form.attachments.errors:
+        try:
+            # A savepoint: a refusal undoes the bid, not the files just kept for it.
+            with db.session.begin_nested():
+                version = operations.submit_bid(
+                    invitation,
+                    care_home_id=int(form.care_home.data),
+                    weekly_core_fee=form.weekly_core_fee.amount,
+                    extra_hours_per_week=form.extra_hours_per_week.hours,
+                    extra_hourly_rate=form.extra_hourly_rate.amount,
+                    available_from=form.available_from.data,
+                    answers={
+                        question.id: form[answer_field_name(question)].data
+                        for question in tender.questions
+                    },
+                    declaration=DECLARATION,
+                    by=current_user,
+                    attachment_ids=form.kept_documents.data or [],
+                )
+        except REFUSALS as refusal:
+            add_error(form.submit, refusal.message)
+        else:
             flash(f"Your bid is submitted. Receipt {version.receipt_reference}.", "success")
             return redirect(
                 url_for("tenders.show_receipt", tender_id=tender_id, version_id=version.id)
@@ -460,14 +582,16 @@ def show_receipt(tender_id: int, version_id: int):
     invitation = queries.own_invitation_or_404(own_provider_id(), tender_id)
     if invitation.bid is None:
         abort(404)
+    versions = queries.sealed_versions(invitation.bid, current_user)
     version = queries.sealed_version(invitation.bid, version_id, current_user)
     return render_template(
         "tenders/show_receipt.html",
         tender=invitation.tender,
         bid=invitation.bid,
         version=version,
-        counts=version.number == len(invitation.bid.versions) and invitation.bid.is_submitted,
+        counts=version.number == versions[-1].number and invitation.bid.is_submitted,
         sha256=operations.sha256_of(version.canonical_content),
+        attachments=queries.sealed_attachments(invitation.bid, current_user)[version.id],
     )
 
 

@@ -361,3 +361,22 @@ def test_a_required_answer_of_blank_spaces_is_no_answer(app):
     form = _ReasonForm(formdata=MultiDict({"reason": "   \t  "}))
     assert not form.validate()
     assert form.reason.errors == ["Enter a reason"]
+
+
+@pytest.mark.parametrize("page", ["9" * 26, "-5", "0", "100001", "two"])
+@pytest.mark.parametrize(
+    ("role", "url"),
+    [
+        (Role.administrator, "/admin/users"),
+        (Role.contracts_officer, "/tenders"),
+        (Role.contracts_officer, "/vacancies"),
+        (Role.contracts_officer, "/placements/register"),
+        (Role.contracts_officer, "/direct-awards/register"),
+    ],
+)
+def test_any_page_number_reads_as_a_page_of_the_list(client, db, role, url, page):
+    """Found by hand: 26 digits overflowed SQLite's OFFSET (a 500) on every paginated list."""
+    user = make_user(role)
+    db.session.commit()
+    sign_in(client, user)
+    assert client.get(url, query_string={"page": page}).status_code == 200

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from dps_portal.accounts.models import User
@@ -20,7 +22,7 @@ def test_seed_makes_the_framework_staff_and_providers(app, db):
         "ENH",
     ]
     assert count(db, District) == 9
-    assert count(db, ProviderOrganisation) == 5
+    assert count(db, ProviderOrganisation) == 6
     assert count(db, User) == len(DEMO_LOGINS)
     ashgate = db.session.scalars(
         select(CareHome).where(CareHome.cqc_location_id == "1-101000001")
@@ -121,3 +123,76 @@ def test_demo_company_numbers_have_eight_characters_whatever_the_id(app, db):
     _complete_details(provider, framework)
 
     assert provider.companies_house_number == "09123456"
+
+
+def test_seed_makes_a_tender_at_each_stage(app, db):
+    from dps_portal.core import clock
+    from dps_portal.placements.models import Placement
+    from dps_portal.tenders.models import (
+        Bid,
+        PersonChoice,
+        ScoreSheet,
+        Tender,
+        TenderInvitation,
+        TenderState,
+    )
+
+    seed_demo()
+    db.session.commit()
+    tenders = {t.person_reference: t for t in db.session.scalars(select(Tender))}
+    now = clock.now()
+
+    open_tender = tenders["MH-2026-031"]
+    assert open_tender.is_open_at(now) and open_tender.closes_at - now < timedelta(days=2)
+    bids = db.session.scalars(select(Bid).where(Bid.tender_id == open_tender.id)).all()
+    assert len(bids) == 2
+    declined = db.session.scalars(
+        select(TenderInvitation).where(
+            TenderInvitation.tender_id == open_tender.id, TenderInvitation.declined_at.is_not(None)
+        )
+    ).all()
+    assert len(declined) == 1
+
+    assert tenders["LDA-2026-044"].is_closed_at(now)
+
+    in_moderation = tenders["MH-2026-027"]
+    assert in_moderation.state is TenderState.evaluating
+    sheets = db.session.scalars(
+        select(ScoreSheet).where(ScoreSheet.tender_id == in_moderation.id)
+    ).all()
+    assert len(sheets) == 2 and all(sheet.is_submitted for sheet in sheets)
+
+    awarded = tenders["LDA-2026-019"]
+    assert awarded.state is TenderState.awarded
+    choices = db.session.scalars(
+        select(PersonChoice).where(PersonChoice.tender_id == awarded.id).order_by(PersonChoice.id)
+    ).all()
+    assert [choice.is_accepted for choice in choices] == [False, True]
+    placement = db.session.scalars(select(Placement).where(Placement.tender_id == awarded.id)).one()
+    assert placement.provider.legal_name == "Peakland Care Ltd"
+
+
+def test_seed_makes_direct_awards_placements_and_vacancies(app, db):
+    from dps_portal.awards.models import DirectAward, DirectAwardOffer, OfferState
+    from dps_portal.core import clock
+    from dps_portal.placements.models import Placement, PlacementState
+    from dps_portal.vacancies.models import Vacancy
+    from dps_portal.vacancies.rules import fresh_since
+
+    seed_demo()
+    db.session.commit()
+    states = sorted(p.state.name for p in db.session.scalars(select(Placement)))
+    assert states == ["active", "active", "ended"]
+    awards = {a.justification.name: a for a in db.session.scalars(select(DirectAward))}
+    assert awards["respite"].state.name == "open"
+    waiting = db.session.scalars(
+        select(DirectAwardOffer).where(DirectAwardOffer.state == OfferState.offered)
+    ).one()
+    assert waiting.is_waiting_at(clock.now())
+    ended = db.session.scalars(
+        select(Placement).where(Placement.state == PlacementState.ended)
+    ).one()
+    assert ended.end_reason is not None and ended.ended_on < clock.today_uk()
+    vacancies = db.session.scalars(select(Vacancy)).all()
+    stale = [v for v in vacancies if not v.is_fresh_since(fresh_since())]
+    assert len(vacancies) == 3 and len(stale) == 1

@@ -17,7 +17,9 @@ from tests.factories import make_provider, make_user
 
 
 def _events(db, action: AuditAction) -> list[AuditEvent]:
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
 
 
 def _download(client, document_id: int):

@@ -40,7 +40,9 @@ def _reload(db, email_id: int) -> OutboxEmail:
 
 
 def _events(db, action: str) -> list[AuditEvent]:
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
 
 
 @pytest.mark.parametrize(

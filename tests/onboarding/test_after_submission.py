@@ -34,7 +34,11 @@ def _summary_rows(application) -> list[tuple[str, str, list[tuple[str, str]]]]:
 
 
 def _events(db, action) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+    )
 
 
 # A new version of the questions.

@@ -57,6 +57,14 @@ def test_every_feature_job_is_registered_once():
         "remind_evidence_expiring",
         "run_queued_cqc_imports",
         "produce_framework_summary",
+        "remind_stale_vacancies",
+        "apply_uplifts",
+        "remind_tender_invitees",
+        "tell_tender_bids_ready_to_open",
+        "remind_tender_no_award",
+        "tell_tender_standstill_ended",
+        "remind_reviews_due",
+        "record_lapsed_offers",
     ]
     assert get_job("verify_audit_chain").schedule_text == "Every day at 2:30am (UK time)"
     assert get_job("deliver_outbox").schedule_text == "Every minute"

@@ -129,6 +129,9 @@ def _criteria_form(tender, **overrides) -> dict:
         "price_weight": "30",
         "quality_threshold": "60",
         "max_weekly_price": "2,400",
+        "evaluator_count": "3",
+        "abnormally_low_percent": "65",
+        "standstill_working_days": "5",
         "closes_on": ["10", "3", "2026"],
         "closes_time": "12:00",
         "clarifications_close_on": ["9", "3", "2026"],
@@ -284,3 +287,90 @@ def test_changing_the_request_shows_it_as_saved_and_a_new_category_brings_its_te
     ).one()
     assert event.before["category_id"] == mh.id
     assert event.after["category_id"] == category("LDA").id
+
+
+def test_the_criteria_set_how_the_tender_is_evaluated_and_the_trail_keeps_it(client, officer, db):
+    tender = make_tender(officer=officer)
+    db.session.commit()
+    sign_in(client, officer)
+    page = client.get(f"/tenders/{tender.id}/criteria").get_data(as_text=True)
+    # The defaults, and what each means.
+    assert "How many officers will score quality" in page
+    assert 'name="evaluator_count" type="text" value="2"' in page
+    assert 'value="70"' in page
+    assert "light-touch regime" in page and "voluntary" in page
+    response = client.post(f"/tenders/{tender.id}/criteria", data=_criteria_form(tender))
+    assert response.status_code == 302
+    tender = db.session.get(Tender, tender.id)
+    assert (
+        tender.evaluator_count,
+        tender.abnormally_low_percent,
+        tender.standstill_working_days,
+    ) == (3, 65, 5)
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "tender.criteria_changed")
+    ).one()
+    assert (event.before["evaluator_count"], event.after["evaluator_count"]) == (2, 3)
+    assert (event.before["abnormally_low_percent"], event.after["abnormally_low_percent"]) == (
+        70,
+        65,
+    )
+    assert (
+        event.before["standstill_working_days"],
+        event.after["standstill_working_days"],
+    ) == (0, 5)
+    summary = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
+    assert "Officers scoring quality" in summary and "3, each blind" in summary
+    assert "65% of the median compliant total weekly cost" in summary
+    assert "5 working days between telling the bidders" in summary
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"evaluator_count": "0"}, "Enter a number of evaluators between 1 and 5"),
+        ({"evaluator_count": "6"}, "Enter a number of evaluators between 1 and 5"),
+        ({"evaluator_count": ""}, "Enter how many officers will score quality"),
+        ({"abnormally_low_percent": "100"}, "Enter an abnormally low line between 1 and 99"),
+        ({"abnormally_low_percent": "0"}, "Enter an abnormally low line between 1 and 99"),
+        ({"standstill_working_days": "21"}, "Enter a standstill between 0 and 20 working days"),
+        ({"standstill_working_days": "-1"}, "Enter a standstill between 0 and 20 working days"),
+        ({"standstill_working_days": "two"}, "Enter the standstill in working days"),
+    ],
+)
+def test_evaluation_settings_out_of_bounds_are_refused(client, officer, db, overrides, message):
+    tender = make_tender(officer=officer)
+    db.session.commit()
+    sign_in(client, officer)
+    response = client.post(
+        f"/tenders/{tender.id}/criteria", data=_criteria_form(tender, **overrides)
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in page
+    assert "How will you meet the needs?" in page
+    tender = db.session.get(Tender, tender.id)
+    assert (tender.evaluator_count, tender.abnormally_low_percent) == (2, 70)
+
+
+def test_a_standstill_of_none_reads_as_none_and_the_operation_checks_the_bounds(officer, db):
+    tender = make_tender(officer=officer)
+    values = {
+        "price_weight": 40,
+        "quality_threshold": 50,
+        "max_weekly_price": None,
+        "closes_at": tender.closes_at,
+        "clarifications_close_at": tender.clarifications_close_at,
+        "questions": [(q.text, q.guidance, q.weight, q.word_limit) for q in tender.questions],
+        "by": officer,
+    }
+    for bad, message in [
+        ({"evaluator_count": 6}, "between 1 and 5"),
+        ({"abnormally_low_percent": 0}, "between 1% and 99%"),
+        ({"standstill_working_days": 21}, "between 0 and 20 working days"),
+    ]:
+        with pytest.raises(OperationRefused, match=message):
+            operations.change_criteria(tender, **values, **bad)
+    # Left out, they keep their values.
+    operations.change_criteria(tender, **values, evaluator_count=1)
+    assert (tender.evaluator_count, tender.standstill_working_days) == (1, 0)

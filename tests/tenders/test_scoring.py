@@ -127,3 +127,15 @@ def test_a_free_bid_gets_the_whole_price_weight_and_others_none():
     results = score_bids(CRITERIA, [bid(1, "0.00", (3, 3, 3)), bid(2, "500.00", (3, 3, 3))])
     assert results.of(1).price_score == Decimal("40.00")
     assert results.of(2).price_score == Decimal("0.00")
+
+
+def test_bids_are_not_read_for_evaluation_before_they_are_opened(db):
+    import pytest
+
+    from dps_portal.tenders.scoring import BidsSealed, results_for
+    from tests.tenders.factories import Market, make_published_tender
+
+    Market(1)
+    tender = make_published_tender()
+    with pytest.raises(BidsSealed):
+        results_for(tender)

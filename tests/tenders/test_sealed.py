@@ -1,5 +1,6 @@
 """Sealed until the deadline: no page, download, notification, email or audit event shows a
-bid's prices or answers to anyone but its own provider. Every GET route of the portal is
+bid's prices, answers or attachments (their content or their names) to anyone but its own
+provider. Every GET route of the portal is
 asked, by every role (an officer, an administrator, a monitor, another invited provider and
 a provider that was not invited), with the ids of every record there is."""
 
@@ -15,6 +16,7 @@ from dps_portal.accounts.models import User
 from dps_portal.audit.models import AuditEvent
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
+from dps_portal.documents.operations import record_download
 from dps_portal.extensions import db as _db
 from dps_portal.notifications.models import Notification, OutboxEmail
 from dps_portal.tenders import operations, queries
@@ -25,8 +27,20 @@ from tests.tenders.factories import Market, bid_values, invitation_of, make_publ
 
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 SECRET_ANSWER = "Zanzibar-secret-method"
+# What the sealed bid's attached file holds, and its name.
+SECRET_FILE = "Kilimanjaro-staffing-rota"
+SECRET_NAME = "Serengeti-prices"
 # The sealed bid's prices, as any page, email or trail could spell them.
-SECRETS = (SECRET_ANSWER, "1987.65", "1,987.65", "2202.65", "2,202.65", "21.50")
+SECRETS = (
+    SECRET_ANSWER,
+    "1987.65",
+    "1,987.65",
+    "2202.65",
+    "2,202.65",
+    "21.50",
+    SECRET_FILE,
+    SECRET_NAME,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -44,12 +58,21 @@ def sealed(db):
     answers = {q.id: f"{SECRET_ANSWER} for question {q.position}" for q in tender.questions}
     owner = market.users[0]
     invitation = invitation_of(tender, sealed_home.provider)
+    attached = operations.hold_bid_attachment(
+        invitation,
+        f"%PDF-1.4\n{SECRET_FILE}\n%%EOF\n".encode(),
+        filename=f"{SECRET_NAME}.pdf",
+        by=owner,
+    )
     operations.submit_bid(
         invitation,
         **bid_values(tender, sealed_home, weekly_core_fee="1987.65", answers=answers),
         by=owner,
+        attachment_ids=[attached.id],
     )
-    # A second version, and the other provider's own bid and question.
+    # Its own provider reads it (the trail records the read, without the name).
+    record_download(attached, by=owner)
+    # A second version (carrying the attachment), and the other provider's own bid.
     operations.submit_bid(
         invitation,
         **bid_values(tender, sealed_home, weekly_core_fee="1987.65", answers=answers),
@@ -72,7 +95,13 @@ def sealed(db):
         "provider not invited": make_user(Role.provider, password=None),
     }
     db.session.commit()
-    return {"tender": tender, "owner": owner, "people": people, "invitation": invitation}
+    return {
+        "tender": tender,
+        "owner": owner,
+        "people": people,
+        "invitation": invitation,
+        "attached": attached,
+    }
 
 
 def _ids() -> dict[str, list]:
@@ -127,7 +156,7 @@ def test_no_route_shows_a_sealed_bid_to_anyone_but_its_provider(client, sealed, 
     assert any("/opportunities/" in url for url in urls)
     read = 0
     for url in urls:
-        response = client.get(url)
+        response = client.get(url, buffered=True)  # closes a sent file, as a server does
         body = response.data.decode("utf-8", errors="replace")  # PDFs and CSVs too
         for secret in SECRETS:
             assert secret not in body, (who, url, secret)
@@ -141,10 +170,10 @@ def test_the_same_walk_finds_the_bid_for_its_own_provider(client, sealed):
     sign_in(client, sealed["owner"])
     found = set()
     for url in _urls():
-        body = client.get(url).data.decode("utf-8", errors="replace")
+        body = client.get(url, buffered=True).data.decode("utf-8", errors="replace")
         found |= {secret for secret in SECRETS if secret in body}
         sign_in(client, sealed["owner"])
-    assert {SECRET_ANSWER, "1,987.65", "2,202.65"} <= found
+    assert {SECRET_ANSWER, "1,987.65", "2,202.65", SECRET_FILE, SECRET_NAME} <= found
 
 
 def test_its_own_provider_sees_its_bid(client, sealed):
@@ -166,9 +195,33 @@ def test_officers_see_counts_only(client, sealed):
 def test_the_door_to_bid_content_refuses_everyone_else(sealed, db):
     bid = db.session.scalars(select(Bid).where(Bid.invitation_id == sealed["invitation"].id)).one()
     assert len(queries.sealed_versions(bid, sealed["owner"])) == 2
+    attached = queries.sealed_attachments(bid, sealed["owner"])
+    assert [[d.id for d in documents] for documents in attached.values()] == [
+        [sealed["attached"].id]
+    ] * 2
     for user in sealed["people"].values():
         with pytest.raises(Forbidden):
             queries.sealed_versions(bid, user)
+        with pytest.raises(Forbidden):
+            queries.sealed_attachments(bid, user)
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["officer", "administrator", "monitor", "other invited provider", "provider not invited"],
+)
+def test_a_sealed_attachment_is_refused_by_every_download_route(client, sealed, who):
+    """The walk above asks every route; these are the ones that could send the file."""
+    sign_in(client, sealed["people"][who])
+    document_id, tender_id = sealed["attached"].id, sealed["tender"].id
+    for url in [
+        f"/documents/{document_id}/download",
+        f"/tenders/{tender_id}/bid-attachments/{document_id}",
+        f"/opportunities/{tender_id}/attachments/{document_id}",
+    ]:
+        response = client.get(url, buffered=True)
+        assert response.status_code in (403, 404), (who, url)
+        assert SECRET_FILE not in response.get_data(as_text=True)
 
 
 def test_no_notification_email_or_audit_event_holds_a_price_or_an_answer(sealed, db):

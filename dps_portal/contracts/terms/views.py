@@ -9,7 +9,7 @@ from dps_portal.core import clock
 from dps_portal.core.access import role_required, staff_only
 from dps_portal.core.forms import add_error
 from dps_portal.core.roles import Role
-from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
+from dps_portal.core.web import refusal_redirects_to, refusal_shown_on, requested_page
 from dps_portal.extensions import db
 from dps_portal.framework.models import Framework, current_framework
 from dps_portal.providers.queries import own_organisation, users_of
@@ -93,7 +93,7 @@ def show_version(terms_version_id: int):
     terms = _version_or_404(terms_version_id)
     # One list is paged through at a time; the other shows its first page and links to it.
     showing_not_accepted = request.args.get("providers") == NOT_ACCEPTED
-    page = request.args.get("page", 1, type=int)
+    page = requested_page()
     accepted = db.paginate(
         queries.acceptances_of_version(terms),
         page=1 if showing_not_accepted else page,
