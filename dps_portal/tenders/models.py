@@ -311,6 +311,21 @@ class Tender(IdMixin, TimestampMixin, Base):
             return "Closing soon"
         return "Open" if self.is_open_at(now) else "Closed"
 
+    def phase_for_invitee(self, now: datetime | None = None) -> str:
+        """Where the tender is, as an invited provider reads it: the council's steps after the
+        deadline (opening, scoring, moderation, approval) all read "Closed", and "Awarded" from
+        the moment the bidders are told."""
+        if self.state in (TenderState.standstill, TenderState.awarded):
+            return "Awarded"
+        if self.state in (
+            TenderState.opened,
+            TenderState.evaluating,
+            TenderState.moderated,
+            TenderState.recommended,
+        ):
+            return "Closed"
+        return self.phase(now)
+
     def time_left(self, now: datetime | None = None) -> str:
         """'1 day 4 hours', '35 minutes', or '' once closed."""
         now = now or clock.now()

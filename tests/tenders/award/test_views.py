@@ -227,3 +227,21 @@ def test_the_evaluation_report_is_for_staff_only(app, db):
         client_for(app, tender.officer).get(f"/tenders/{tender.tender.id}").get_data(as_text=True)
     )
     assert "Evaluation report" in page and "PL-" in page
+
+
+def test_invitees_read_closed_then_awarded_never_the_councils_inner_steps(app, db):
+    from tests.onboarding.helpers import page_text
+
+    moderated = Moderated()
+    db.session.commit()
+    client = client_for(app, moderated.user(1))
+    url = f"/opportunities/{moderated.tender.id}"
+    text = page_text(client.get(url))
+    assert "Closed" in text and "Moderated" not in text
+    operations.recommend_award(moderated.tender, note="Best", by=moderated.officer)
+    db.session.commit()
+    text = page_text(client.get(url))
+    assert "Awarded" in text and "standstill" not in text.split("Your response")[0].lower()
+    # Officers read the council's own step.
+    officer = client_for(app, moderated.officer)
+    assert "Bidders told, standstill" in page_text(officer.get(f"/tenders/{moderated.tender.id}"))
