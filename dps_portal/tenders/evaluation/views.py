@@ -231,8 +231,14 @@ def moderate_scores(tender_id: int):
     form_class = answers_form_class(
         keys, reason_label="Rationale for the agreed score", buttons={"save": "Save agreed scores"}
     )
+    scores = queries.scores_by_answer(sheets)
     if request.method == "GET":
         data = {}
+        # Where every evaluator gave the same score, it is offered as the agreed one (the
+        # moderator still writes the rationale and may change it).
+        for (evaluation_id, question_id), given in scores.items():
+            if len(given) == len(sheets) and len({score.score for _, score in given}) == 1:
+                data[score_field_name(evaluation_id, question_id)] = str(given[0][1].score)
         for (evaluation_id, question_id), row in moderated.items():
             data[score_field_name(evaluation_id, question_id)] = str(row.score)
             data[reason_field_name(evaluation_id, question_id)] = row.rationale
@@ -262,7 +268,7 @@ def moderate_scores(tender_id: int):
         tender=tender,
         bids=bids,
         sheets=sheets,
-        scores=queries.scores_by_answer(sheets),
+        scores=scores,
         moderated=moderated,
         form=form,
         complete_form=CompleteModerationForm(),

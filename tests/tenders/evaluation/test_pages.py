@@ -416,3 +416,24 @@ def test_hostile_input_is_refused_with_a_message_never_an_error(client, db, scor
             data={"evaluation_id": value, "decision": "accepted"},
         )
         assert response.status_code in (302, 404), value
+
+
+def test_moderation_offers_the_score_every_evaluator_gave(client, db):
+    import re
+
+    officer = make_user(Role.contracts_officer)
+    tender = evaluated_tender(
+        ("1900.00", "2100.00"), [3, 4], officer=officer, until=TenderState.evaluating
+    )
+    cheap, dear = evaluations_in_bid_order(tender)
+    db.session.commit()
+    sign_in(client, officer)
+    html = client.get(f"/tenders/{tender.id}/evaluation/moderation").get_data(as_text=True)
+    for evaluation, score in ((cheap, 3), (dear, 4)):
+        name = f"score_{evaluation.id}_{tender.questions[0].id}"
+        checked = re.search(rf'name="{name}"[^>]*value="(\d)"[^>]*checked', html) or re.search(
+            rf'name="{name}"[^>]*checked[^>]*value="(\d)"', html
+        )
+        assert checked and checked.group(1) == str(score), name
+    # The rationale is still the moderator's to write.
+    assert f'name="reason_{cheap.id}_{tender.questions[0].id}"' in html
