@@ -1,5 +1,5 @@
 import enum
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -141,6 +141,8 @@ class Visit(IdMixin, TimestampMixin, Base):
     # A provider sees an unannounced visit only once it is finalised.
     is_announced: Mapped[bool] = mapped_column(default=True)
     planned_on: Mapped[date] = mapped_column(index=True)
+    # The time of day an announced visit starts (UK time), told to the provider with the date.
+    planned_time: Mapped[time | None]
     monitor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     scheduled_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     template_id: Mapped[int | None] = mapped_column(ForeignKey("visit_template.id"))
