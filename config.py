@@ -2,7 +2,6 @@
 
 import os
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -72,17 +71,10 @@ class Config:
     # The address that links in emails point to.
     EXTERNAL_URL = os.environ.get("DPS_EXTERNAL_URL", "http://127.0.0.1:5000")
 
-    # Mini-tenders: an award whose weekly cost x 52 is above this many pounds needs a
-    # second contracts officer's approval (the recommender cannot approve it).
-    AWARD_APPROVAL_THRESHOLD = Decimal(os.environ.get("DPS_AWARD_APPROVAL_THRESHOLD", "75000"))
+    # The award approval threshold, the abnormally low line, when a vacancy goes stale, the
+    # offers' response windows and the council's contact details are the framework's data,
+    # which administrators keep (/admin/framework), not configuration.
 
-    # Vacancies: one not confirmed for this long is stale, and direct awards do not offer it
-    # unless the officer asks to include stale ones.
-    VACANCY_STALE_AFTER = timedelta(days=int(os.environ.get("DPS_VACANCY_STALE_DAYS", "7")))
-
-    # Direct awards: how long a provider has to answer an offer.
-    EMERGENCY_OFFER_WINDOW = timedelta(hours=4)
-    RESPITE_OFFER_WORKING_DAYS = 2
     # Placements: the first review this long after the start, then every year.
     FIRST_PLACEMENT_REVIEW_AFTER = timedelta(weeks=6)
 

@@ -151,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     from dps_portal.quality.blueprint import bp as quality
     from dps_portal.quality.returns.blueprint import bp as returns
     from dps_portal.rates.blueprint import bp as rates
+    from dps_portal.register.blueprint import bp as register
     from dps_portal.scheduler.blueprint import bp as scheduler
     from dps_portal.tenders.award.blueprint import bp as award
     from dps_portal.tenders.blueprint import bp as tenders
@@ -184,5 +185,6 @@ def _register_blueprints(app: Flask) -> None:
         placements,
         vacancies,
         rates,
+        register,
     ):
         app.register_blueprint(blueprint)

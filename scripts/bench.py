@@ -63,6 +63,15 @@ PAGES = [
     Page("officer", "CQC imports", "/cqc/imports"),
     Page("officer", "CQC reviews", "/cqc/reviews"),
     Page("officer", "framework summary PDF", SUMMARY_PATH),
+    Page("officer", "register of the DPS", "/register"),
+    Page("officer", "mini-tenders", "/tenders"),
+    Page("officer", "an awarded tender", "/tenders/{tender}"),
+    Page("officer", "direct awards", "/direct-awards"),
+    Page("officer", "a direct award", "/direct-awards/{direct_award}"),
+    Page("officer", "fairness register", "/direct-awards/register"),
+    Page("officer", "placements register", "/placements/register"),
+    Page("officer", "vacancies board", "/vacancies"),
+    Page("officer", "rates and uplifts", "/rates"),
     # Quality monitor.
     Page("monitor", "monitor home", "/quality"),
     Page("monitor", "visits list", "/visits"),
@@ -77,6 +86,7 @@ PAGES = [
     Page("admin", "email outbox", "/admin/outbox"),
     Page("admin", "jobs", "/admin/jobs"),
     Page("admin", "users", "/admin/users"),
+    Page("admin", "framework settings", "/admin/framework"),
     # A provider (Peakland, grown into a group with a county's worth of homes).
     Page("provider", "provider home", "/provider"),
     Page("provider", "own homes", "/homes"),
@@ -87,12 +97,19 @@ PAGES = [
     Page("provider", "own returns", "/returns"),
     Page("provider", "own documents", "/documents"),
     Page("provider", "contract (terms)", "/contract"),
+    Page("provider", "opportunities", "/opportunities"),
+    Page("provider", "own placements", "/placements"),
+    Page("provider", "direct-award offers", "/offers"),
 ]
 
 ID_QUERIES = {
     "application": "SELECT max(id) FROM application WHERE state = 'submitted'",
     "provider": "SELECT max(provider_id) FROM admission",
     "visit": "SELECT max(id) FROM quality_visit WHERE state = 'finalised'",
+    # The demo's: the county's tenders and awards fill the lists, the demo's carry their
+    # evaluations, scores and documents.
+    "tender": "SELECT min(id) FROM tender WHERE state = 'awarded'",
+    "direct_award": "SELECT min(id) FROM direct_award WHERE state = 'placed'",
 }
 
 

@@ -196,6 +196,11 @@ def people(db):
     onboarding_values.update(access_matrix_values(provider_user, users[Role.contracts_officer]))
     # Placements: the role check comes first; a placement not there answers 404 after it.
     onboarding_values.setdefault("placement_id", 1)
+    # The framework's lists, which administrators keep: its first of each.
+    framework = ready_framework()
+    onboarding_values["category_id"] = framework.categories[0].id
+    onboarding_values["district_id"] = framework.districts[0].id
+    onboarding_values["setting_id"] = framework.settings[0].id
     # Direct awards: an award listing the provider user's home, with an offer waiting.
     from tests.awards.factories import access_matrix_values as awards_values
 

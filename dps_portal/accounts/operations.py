@@ -23,6 +23,7 @@ from dps_portal.core import clock
 from dps_portal.core.errors import OperationRefused
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
+from dps_portal.framework.models import council_contact
 from dps_portal.notifications.emails import external_url
 from dps_portal.notifications.operations import queue_email
 from dps_portal.providers.models import ProviderOrganisation
@@ -404,6 +405,7 @@ def tell_invited_account_holder(existing: User, *, by: User) -> None:
         inviter=by,
         organisation_name=by.provider.display_name if by.provider else "",
         sign_in_link=external_url("accounts.sign_in"),
+        council_contact=council_contact().in_words(),
     )
 
 

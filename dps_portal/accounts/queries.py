@@ -1,6 +1,8 @@
 """Who to tell (the people of a role, or of an organisation, who can sign in), and who a
 session belongs to."""
 
+from datetime import datetime
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
@@ -30,9 +32,9 @@ def organisation_users(provider_id: int) -> list[User]:
     )
 
 
-def users(role: Role | None = None) -> Select:
-    """Everyone (of one role when given) by role and name, with their organisation: a
-    SELECT for the administrators' paginated list."""
+def users(role: Role | None = None, *, locked_at: datetime | None = None) -> Select:
+    """Everyone (of one role when given; only those locked out at `locked_at` when given), by
+    role and name, with their organisation: a SELECT for the administrators' paginated list."""
     query = (
         select(User)
         .options(selectinload(User.provider))
@@ -40,7 +42,15 @@ def users(role: Role | None = None) -> Select:
     )
     if role is not None:
         query = query.where(User.role == role)
+    if locked_at is not None:
+        query = query.where(is_locked_out_at(locked_at))
     return query
+
+
+def is_locked_out_at(at: datetime):
+    """SQL: an active account that User.is_locked (too many failed sign-ins, the lock not
+    yet over), as the users list's "Locked" tag shows it."""
+    return User.is_active & User.locked_until.is_not(None) & (User.locked_until > at)
 
 
 def user_for_session(session_id: str) -> User | None:

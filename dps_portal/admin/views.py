@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from dps_portal.accounts import operations, queries
 from dps_portal.accounts.forms import InviteStaffForm
 from dps_portal.accounts.models import User
+from dps_portal.core import clock
 from dps_portal.core.access import role_required
 from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
@@ -27,8 +28,20 @@ def _back_to(user: User):
 @role_required(Role.administrator)
 def list_users():
     role = Role.__members__.get(request.args.get("role", ""))
-    page = db.paginate(queries.users(role), per_page=USERS_PER_PAGE, error_out=False)
-    return render_template("admin/users.html", page=page, roles=list(Role), selected_role=role)
+    locked_only = request.args.get("status") == "locked"
+    query = queries.users(role, locked_at=clock.now() if locked_only else None)
+    page = db.paginate(query, per_page=USERS_PER_PAGE, error_out=False)
+    filters = {"role": role.name} if role else {}
+    if locked_only:
+        filters["status"] = "locked"
+    return render_template(
+        "admin/users.html",
+        page=page,
+        roles=list(Role),
+        selected_role=role,
+        locked_only=locked_only,
+        filters=filters,
+    )
 
 
 @role_required(Role.administrator)

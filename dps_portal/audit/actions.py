@@ -138,6 +138,8 @@ class AuditAction(enum.StrEnum):
     document_downloaded = "document.downloaded"
     document_rendered = "document.rendered"
     document_unavailable = "document.unavailable"
+    # The officers' register of the DPS (a copy taken is a sensitive read).
+    register_exported = "register.exported"
     # Notifications.
     email_queued = "email.queued"
     email_sent = "email.sent"
@@ -145,6 +147,21 @@ class AuditAction(enum.StrEnum):
     email_viewed = "email.viewed"
     # Framework.
     framework_seeded = "framework.seeded"
+    framework_contact_details_changed = "framework.contact_details_changed"
+    framework_times_changed = "framework.times_changed"
+    framework_thresholds_changed = "framework.thresholds_changed"
+    category_added = "category.added"
+    category_changed = "category.changed"
+    category_moved = "category.moved"
+    category_removed = "category.removed"
+    district_added = "district.added"
+    district_changed = "district.changed"
+    district_moved = "district.moved"
+    district_removed = "district.removed"
+    care_setting_added = "care_setting.added"
+    care_setting_changed = "care_setting.changed"
+    care_setting_moved = "care_setting.moved"
+    care_setting_removed = "care_setting.removed"
 
 
 # Words a member's name spells in capitals.

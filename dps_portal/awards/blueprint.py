@@ -11,6 +11,7 @@ bp.add_url_rule("/direct-awards", view_func=views.list_awards)
 bp.add_url_rule("/direct-awards/new", view_func=views.new_award, methods=["GET", "POST"])
 bp.add_url_rule("/direct-awards/register", view_func=views.show_register)
 bp.add_url_rule("/direct-awards/register.csv", view_func=views.export_register)
+bp.add_url_rule("/direct-awards/register/providers", view_func=views.show_provider_fairness)
 bp.add_url_rule("/direct-awards/<int:award_id>", view_func=views.show_award)
 bp.add_url_rule(
     "/direct-awards/<int:award_id>/listings/<int:listing_id>/offer",

@@ -19,6 +19,7 @@ from dps_portal.awards.models import (
 )
 from dps_portal.contracts.eligibility import eligibility_of
 from dps_portal.core import clock
+from dps_portal.core.pagination import RowsPagination
 from dps_portal.extensions import db
 from dps_portal.framework.models import CareSetting, Category, District
 from dps_portal.onboarding.admissions import admitted_home_ids
@@ -172,12 +173,32 @@ def sorted_listings(award: DirectAward, sort: str | None) -> list[DirectAwardLis
     return listings
 
 
-def officer_awards(page: int):
-    query = (
-        select(DirectAward)
-        .options(joinedload(DirectAward.category), joinedload(DirectAward.setting))
-        .order_by(DirectAward.searched_at.desc(), DirectAward.id.desc())
+# The filters of the officers' list (the officers' home page counts the same rows).
+AWARD_FILTERS = {
+    "waiting": "Offer waiting for an answer",
+    "to_offer": "No offer waiting: offer a home",
+}
+
+
+def award_filter(show: str, now: datetime):
+    """SQL for a DirectAward in one of AWARD_FILTERS: open with an offer in its window, or
+    open with none (never offered, or the last offer declined or lapsed)."""
+    has_waiting = (
+        select(DirectAwardOffer.id)
+        .where(DirectAwardOffer.direct_award_id == DirectAward.id, is_waiting_at(now))
+        .exists()
     )
+    is_open = DirectAward.state == DirectAwardState.open
+    return is_open & (has_waiting if show == "waiting" else ~has_waiting)
+
+
+def officer_awards(page: int, show: str | None = None, now: datetime | None = None):
+    query = select(DirectAward).options(
+        joinedload(DirectAward.category), joinedload(DirectAward.setting)
+    )
+    if show in AWARD_FILTERS:
+        query = query.where(award_filter(show, now or clock.now()))
+    query = query.order_by(DirectAward.searched_at.desc(), DirectAward.id.desc())
     return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
 
 
@@ -199,7 +220,18 @@ def offer_or_404(offer_id: int) -> DirectAwardOffer:
     return offer
 
 
-def own_offers(provider_id: int, page: int):
+def is_waiting_at(now: datetime):
+    """SQL for DirectAwardOffer.is_waiting_at: offered, and its window not yet ended."""
+    return (DirectAwardOffer.state == OfferState.offered) & (DirectAwardOffer.respond_by > now)
+
+
+# The filter of a provider's offers: key -> label.
+OFFER_FILTERS = {"waiting": "Waiting for your answer"}
+
+
+def own_offers(provider_id: int, page: int, show: str | None = None, now: datetime | None = None):
+    """The provider's offers, newest first; `show="waiting"` only those waiting for its
+    answer, the window soonest to end first."""
     query = (
         select(DirectAwardOffer)
         .where(DirectAwardOffer.provider_id == provider_id)
@@ -207,8 +239,13 @@ def own_offers(provider_id: int, page: int):
             joinedload(DirectAwardOffer.listing),
             joinedload(DirectAwardOffer.direct_award).joinedload(DirectAward.category),
         )
-        .order_by(DirectAwardOffer.offered_at.desc(), DirectAwardOffer.id.desc())
     )
+    if show == "waiting":
+        query = query.where(is_waiting_at(now or clock.now())).order_by(
+            DirectAwardOffer.respond_by, DirectAwardOffer.id
+        )
+    else:
+        query = query.order_by(DirectAwardOffer.offered_at.desc(), DirectAwardOffer.id.desc())
     return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
 
 
@@ -325,18 +362,54 @@ class ProviderFairness:
     beds_declared: int
 
 
-def provider_fairness(filters: RegisterFilters) -> list[ProviderFairness]:
-    """Per provider listed in an award of the period: how often listed, offered, accepted,
-    declined or lapsed, against the beds free it declares now (in the category when one is
-    chosen). Three aggregate statements."""
-    listed = db.session.execute(
-        select(DirectAwardListing.provider_id, func.count(DirectAwardListing.id))
+# The per-provider table's page (a county lists hundreds of providers in a year), and how
+# many of the most listed the register itself shows.
+FAIRNESS_PER_PAGE = 50
+FAIRNESS_ON_REGISTER = 10
+
+
+def provider_fairness(
+    filters: RegisterFilters, page: int = 1, per_page: int = FAIRNESS_PER_PAGE
+) -> tuple[RowsPagination, list]:
+    """A page of the providers listed in an award of the period, the most often listed
+    first: how often listed, offered, accepted, declined or lapsed, against the beds free it
+    declares now (in the category when one is chosen). The page and its total in one
+    statement, then two aggregates for the page's providers only."""
+    listed = (
+        select(
+            DirectAwardListing.provider_id.label("provider_id"),
+            func.count(DirectAwardListing.id).label("listed"),
+        )
         .join(DirectAward, DirectAward.id == DirectAwardListing.direct_award_id)
         .where(filters.where())
         .group_by(DirectAwardListing.provider_id)
-    ).all()
-    if not listed:
-        return []
+        .subquery()
+    )
+    ranked = (
+        select(
+            listed.c.provider_id,
+            ProviderOrganisation.legal_name,
+            listed.c.listed,
+            func.count().over().label("total"),
+        )
+        .join(ProviderOrganisation, ProviderOrganisation.id == listed.c.provider_id)
+        .order_by(listed.c.listed.desc(), ProviderOrganisation.legal_name, ProviderOrganisation.id)
+    )
+    result = RowsPagination(
+        select=ranked,
+        session=db.session,
+        page=page,
+        per_page=per_page,
+        error_out=False,
+        count=False,
+    )
+    if result.items:
+        result.total = result.items[0].total
+    else:  # past the last page, or none listed: count on its own
+        result.total = db.session.scalar(select(func.count()).select_from(listed))
+    provider_ids = [row.provider_id for row in result.items]
+    if not provider_ids:
+        return result, []
     offers = {
         provider_id: counts
         for provider_id, *counts in db.session.execute(
@@ -352,37 +425,37 @@ def provider_fairness(filters: RegisterFilters) -> list[ProviderFairness]:
                 func.count(DirectAwardOffer.id).filter(DirectAwardOffer.state == OfferState.lapsed),
             )
             .join(DirectAward, DirectAward.id == DirectAwardOffer.direct_award_id)
-            .where(filters.where())
+            .where(filters.where(), DirectAwardOffer.provider_id.in_(provider_ids))
             .group_by(DirectAwardOffer.provider_id)
         )
     }
-    provider_ids = [provider_id for provider_id, _ in listed]
     vacancy_join = Vacancy.care_home_id == CareHome.id
     if filters.category_id is not None:
         vacancy_join = and_(vacancy_join, Vacancy.category_id == filters.category_id)
-    beds_query = (
-        select(
-            ProviderOrganisation.id,
-            ProviderOrganisation.legal_name,
-            func.coalesce(func.sum(Vacancy.beds_free), 0),
-        )
-        .select_from(ProviderOrganisation)
-        .outerjoin(CareHome, CareHome.provider_id == ProviderOrganisation.id)
-        .outerjoin(Vacancy, vacancy_join)
-        .where(ProviderOrganisation.id.in_(provider_ids))
-        .group_by(ProviderOrganisation.id, ProviderOrganisation.legal_name)
+    beds = dict(
+        db.session.execute(
+            select(CareHome.provider_id, func.coalesce(func.sum(Vacancy.beds_free), 0))
+            .join(Vacancy, vacancy_join)
+            .where(CareHome.provider_id.in_(provider_ids))
+            .group_by(CareHome.provider_id)
+        ).all()
     )
-    names_beds = {row[0]: (row[1], row[2]) for row in db.session.execute(beds_query)}
     rows = []
-    for provider_id, count in listed:
-        name, beds = names_beds.get(provider_id, ("", 0))
+    for provider_id, name, count, _total in result.items:
         offered, accepted, declined, lapsed = offers.get(provider_id, (0, 0, 0, 0))
         rows.append(
             ProviderFairness(
-                provider_id, name, count, offered, accepted, declined, lapsed, int(beds)
+                provider_id,
+                name,
+                count,
+                offered,
+                accepted,
+                declined,
+                lapsed,
+                int(beds.get(provider_id, 0)),
             )
         )
-    return sorted(rows, key=lambda row: (-row.listed, row.provider_name, row.provider_id))
+    return result, rows
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,12 @@ def _award_url(award) -> str:
 
 @officers_only
 def list_awards():
-    page = queries.officer_awards(requested_page())
-    return render_template("awards/list_awards.html", page=page)
+    show = request.args.get("show")
+    show = show if show in queries.AWARD_FILTERS else None
+    page = queries.officer_awards(requested_page(), show)
+    return render_template(
+        "awards/list_awards.html", page=page, show=show, filters=queries.AWARD_FILTERS
+    )
 
 
 def _start_form() -> StartForm:
@@ -188,12 +192,31 @@ def _register_filters() -> queries.RegisterFilters:
 def show_register():
     filters = _register_filters()
     page, rows = queries.register_page(filters, requested_page())
+    providers_page, providers = queries.provider_fairness(
+        filters, per_page=queries.FAIRNESS_ON_REGISTER
+    )
     return render_template(
         "awards/register.html",
         rows=rows,
         page=page,
-        providers=queries.provider_fairness(filters),
+        providers=providers,
+        providers_page=providers_page,
         share=queries.cheapest_share(filters),
+        filters=filters,
+        categories=tender_queries.categories(),
+        args={key: value for key, value in request.args.items() if key != "page"},
+    )
+
+
+@officers_only
+def show_provider_fairness():
+    """Every provider listed in the period, a page at a time, the most often listed first."""
+    filters = _register_filters()
+    page, providers = queries.provider_fairness(filters, requested_page())
+    return render_template(
+        "awards/provider_fairness.html",
+        providers=providers,
+        page=page,
         filters=filters,
         categories=tender_queries.categories(),
         args={key: value for key, value in request.args.items() if key != "page"},
@@ -266,8 +289,13 @@ def export_register():
 
 @providers_only
 def list_offers():
-    page = queries.own_offers(own_provider_id(), requested_page())
-    return render_template("awards/list_offers.html", page=page, now=clock.now())
+    show = request.args.get("show")
+    show = show if show in queries.OFFER_FILTERS else None
+    now = clock.now()
+    page = queries.own_offers(own_provider_id(), requested_page(), show, now)
+    return render_template(
+        "awards/list_offers.html", page=page, now=now, show=show, filters=queries.OFFER_FILTERS
+    )
 
 
 def _own_offer(offer_id: int):

@@ -125,4 +125,7 @@ class EligibilityFilterForm(FlaskForm):
         "Category", widget=GovSelect(), validators=[Optional()], validate_choice=False
     )
     not_eligible_only = BooleanField("Show not eligible only", widget=GovCheckboxInput())
+    passed_visit_only = BooleanField(
+        "Show only homes that have passed their initial visit", widget=GovCheckboxInput()
+    )
     submit = SubmitField("Filter", widget=GovSubmitInput())

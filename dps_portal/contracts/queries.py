@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, url_for
-from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
@@ -16,16 +16,19 @@ from dps_portal.contracts.eligibility import (
     barrier_conditions,
     eligibility_of,
     is_eligible_condition,
+    passed_gate_visit_home_ids,
 )
 from dps_portal.contracts.models import Suspension, SuspensionState
 from dps_portal.core import clock
 from dps_portal.core.clock import format_date
+from dps_portal.core.pagination import RowsPagination
 from dps_portal.extensions import db
-from dps_portal.framework.models import Category, current_framework
+from dps_portal.framework.models import Category, council_contact, current_framework
 from dps_portal.onboarding.admissions import admitted_home_ids, admitted_pairs
 from dps_portal.providers.models import CareHome, ProviderOrganisation
 
-# What a provider can do about each barrier, in plain words.
+# What a provider can do about each barrier, in plain words; "{contact}" is how to reach the
+# council's contracts team (council_contact().in_words(): "the Contracts team at ...").
 PROVIDER_ADVICE: dict[Barrier, str] = {
     Barrier.not_admitted: (
         "Apply to join the category, putting this home forward, before it can receive "
@@ -40,20 +43,20 @@ PROVIDER_ADVICE: dict[Barrier, str] = {
     ),
     Barrier.provider_suspended: (
         "The council has suspended your organisation from new placements. Existing placements "
-        "continue. Contact the contracts team about what needs to change."
+        "continue. Contact {contact} about what needs to change."
     ),
     Barrier.home_suspended: (
         "The council has suspended this home from new placements. Existing placements "
-        "continue. Contact the contracts team about what needs to change."
+        "continue. Contact {contact} about what needs to change."
     ),
     Barrier.evidence_expired: "Upload current evidence to replace what has expired.",
     Barrier.cqc_not_registered: (
         "The home must be registered with the Care Quality Commission (CQC). Check its CQC "
-        "location ID, or tell the contracts team if the registration has changed."
+        "location ID, or tell {contact} if the registration has changed."
     ),
     Barrier.cqc_inadequate: (
-        "A contracts officer reviews every home that CQC rates Inadequate. Contact the "
-        "contracts team with your improvement plan."
+        "A contracts officer reviews every home that CQC rates Inadequate. Send your "
+        "improvement plan to {contact}."
     ),
     Barrier.declaration_overdue: "Confirm your organisation's self-declaration again.",
 }
@@ -78,9 +81,11 @@ def provider_advice(results: list[Eligibility]) -> list[Advice]:
     """What the provider can do, once per barrier, in the order people read them."""
     barriers = {barrier for result in results for barrier in result.barriers}
     advice = []
-    for barrier, text in PROVIDER_ADVICE.items():
+    contact = council_contact().in_words() if barriers else ""
+    for barrier, words in PROVIDER_ADVICE.items():
         if barrier not in barriers:
             continue
+        text = words.format(contact=contact)
         endpoint, link_text = PROVIDER_ADVICE_PAGES.get(barrier, ("", ""))
         if endpoint in current_app.view_functions:
             advice.append(Advice(text, link_text, url_for(endpoint)))
@@ -179,6 +184,7 @@ def market_eligibility(
     category_id: int | None = None,
     *,
     not_eligible_only: bool = False,
+    passed_visit_only: bool = False,
     today: date | None = None,
     per_page: int = PAGE_SIZE,
 ) -> MarketEligibility:
@@ -203,7 +209,10 @@ def market_eligibility(
             ProviderOrganisation.legal_name, ProviderOrganisation.id, CareHome.name, CareHome.id
         )
     )
-    page = _RowsPagination(
+    if passed_visit_only:
+        # Past the quality gate's visit: a home not eligible now has lost its eligibility.
+        homes = homes.where(CareHome.id.in_(passed_gate_visit_home_ids()))
+    page = RowsPagination(
         select=homes, session=db.session, per_page=per_page, error_out=False, count=False
     )
     if page.items:
@@ -223,14 +232,6 @@ def market_eligibility(
     return MarketEligibility(
         page=page, rows=rows, counts=counts, by_category=by_category, by_barrier=by_barrier
     )
-
-
-class _RowsPagination(SelectPagination):
-    """A page of a select's rows (Flask-SQLAlchemy's gives their first column only)."""
-
-    def _query_items(self) -> list:
-        query = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["session"].execute(query).all())
 
 
 def admitted_homes_and_categories(

@@ -46,14 +46,19 @@ def list_eligibility():
     category_id = request.args.get("category", type=int)
     chosen = next((category for category in categories if category.id == category_id), None)
     not_eligible_only = bool(form.not_eligible_only.data)
+    passed_visit_only = bool(form.passed_visit_only.data)
     market = queries.market_eligibility(
-        chosen.id if chosen else None, not_eligible_only=not_eligible_only
+        chosen.id if chosen else None,
+        not_eligible_only=not_eligible_only,
+        passed_visit_only=passed_visit_only,
     )
     filters = {}
     if chosen:
         filters["category"] = chosen.id
     if not_eligible_only:
         filters["not_eligible_only"] = "y"
+    if passed_visit_only:
+        filters["passed_visit_only"] = "y"
     return render_template(
         "contracts/list_eligibility.html",
         form=form,
@@ -63,7 +68,8 @@ def list_eligibility():
         category=chosen,
         filters=filters,
         not_eligible_only=not_eligible_only,
-        is_filtered=bool(chosen or not_eligible_only),
+        passed_visit_only=passed_visit_only,
+        is_filtered=bool(chosen or not_eligible_only or passed_visit_only),
     )
 
 

@@ -39,6 +39,23 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def text_input(label: str, *, required: str | None = None, max_length: int = 200, **kwargs):
+    """A GOV.UK text input, stripped: required with `required` as its message, or optional;
+    never longer than `max_length`, with a message naming it."""
+    first = InputRequired(message=required) if required else Optional()
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            first,
+            Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
+            *kwargs.pop("validators", ()),
+        ],
+        **kwargs,
+    )
+
+
 class GovMoneyInput(GovTextInput):
     """A text input for pounds, with the "£" prefix and a numeric keypad on phones."""
 

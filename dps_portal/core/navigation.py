@@ -1,4 +1,8 @@
-"""The service navigation each role sees. A feature adds its pages here."""
+"""The service navigation each role sees. A feature adds its pages here.
+
+Every role's items fit one row at 1280 pixels wide (tests/e2e/test_home_work_staff.py):
+short labels; the account's own pages (a provider's organisation, the notifications with the
+unread count) are in the header's account area instead (templates/base.html)."""
 
 from flask import current_app, g, request, url_for
 from flask_login import current_user
@@ -12,28 +16,26 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
     ],
     Role.provider: [
         ("main.provider_home", "Home"),
-        ("providers.show_organisation", "Organisation"),
         ("providers.list_homes", "Care homes"),
         ("onboarding.list_applications", "Applications"),
         ("tenders.list_opportunities", "Mini-tenders"),
         ("placements.list_placements", "Placements"),
-        ("actions.list_visits", "Quality visits"),
-        ("returns.list_returns", "Quality returns"),
+        ("actions.list_visits", "Visits"),
+        ("returns.list_returns", "Returns"),
         ("terms.show_terms", "Contract"),
         ("documents.list_documents", "Documents"),
-        ("notifications.list_notifications", "Notifications"),
     ],
     Role.contracts_officer: [
         ("main.officer_home", "Home"),
         ("review.list_applications", "Applications"),
         ("tenders.list_tenders", "Mini-tenders"),
         ("placements.list_register", "Placements"),
-        ("providers.list_providers", "Providers"),
+        # The officers' register of the DPS (its providers and homes) in place of "Providers".
+        ("register.list_register", "Register"),
         ("quality.list_visits", "Visits"),
         ("contracts.list_eligibility", "Eligibility"),
         ("terms.list_terms", "Terms"),
         ("cqc.list_imports", "CQC ratings"),
-        ("notifications.list_notifications", "Notifications"),
     ],
     Role.quality_monitor: [
         ("main.monitor_home", "Home"),
@@ -43,11 +45,11 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
         ("placements.list_register", "Placements"),
         ("providers.list_providers", "Providers"),
         ("contracts.list_eligibility", "Eligibility"),
-        ("notifications.list_notifications", "Notifications"),
     ],
     Role.administrator: [
         ("main.admin_home", "Home"),
         ("admin.list_users", "Users"),
+        ("framework.show_settings", "Framework"),
         ("audit.list_events", "Audit trail"),
         ("notifications.list_outbox", "Email outbox"),
         ("scheduler.list_job_runs", "Scheduled jobs"),

@@ -293,14 +293,20 @@ def _first_sheet_with_header(
     )
 
 
+def rows_in_words(rows: int) -> str:
+    """ "1 row", "2 rows"."""
+    return f"{rows} row" if rows == 1 else f"{rows} rows"
+
+
 def _unreadable(name: str, file_format: str, rows: int, error: Exception) -> CqcImportError:
     if file_format == "ods":
         return CqcImportError(
-            f"{name} could not be read as an OpenDocument spreadsheet after {rows} rows: "
-            f"{error}. Save it again as .ods or as CSV (UTF-8) and import it again."
+            f"{name} could not be read as an OpenDocument spreadsheet after "
+            f"{rows_in_words(rows)}: {error}. Save it again as .ods or as CSV (UTF-8) and "
+            "import it again."
         )
     return CqcImportError(
-        f"{name} could not be read as UTF-8 CSV after {rows} rows: "
+        f"{name} could not be read as UTF-8 CSV after {rows_in_words(rows)}: "
         f"{error}. Save it as CSV (UTF-8) and import it again."
     )
 

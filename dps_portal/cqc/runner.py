@@ -17,7 +17,7 @@ from dps_portal.audit.operations import record_event
 from dps_portal.core import clock
 from dps_portal.core.errors import InvalidTransition
 from dps_portal.core.states import move
-from dps_portal.cqc.importer import CqcImportError, ImportSummary, import_cqc_file
+from dps_portal.cqc.importer import CqcImportError, ImportSummary, import_cqc_file, rows_in_words
 from dps_portal.cqc.models import CqcImport, CqcImportState
 from dps_portal.cqc.operations import import_file_path
 from dps_portal.extensions import db
@@ -146,7 +146,8 @@ def _failure_text(error: Exception, summary: ImportSummary) -> str:
     if isinstance(error, CqcImportError):
         return str(error)
     return (
-        f"The import stopped after {summary.rows_read} rows because of an unexpected error "
+        f"The import stopped after {rows_in_words(summary.rows_read)} because of an "
+        "unexpected error "
         f"({type(error).__name__}). The ratings of the rows before the last batch are "
         "imported; import the file again to finish."
     )

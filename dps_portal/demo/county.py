@@ -31,6 +31,7 @@ from dps_portal.core.roles import Role
 from dps_portal.core.workingdays import add_working_days
 from dps_portal.cqc.models import CqcImportState
 from dps_portal.demo.applications import _evidence_pdf
+from dps_portal.demo.county_buying import make_buying
 from dps_portal.demo.seed import FRAMEWORK, TOWN_DISTRICTS
 from dps_portal.documents.storage import store_directory
 from dps_portal.extensions import db
@@ -110,6 +111,10 @@ SIZES = {
     "officers": 8,
     "monitors": 12,
     "administrators": 2,
+    # Buying (dps_portal/demo/county_buying.py): two years of it.
+    "tenders": 300,
+    "direct_awards": 900,
+    "vacancies": 700,
     # Homes added to the demo's Peakland Care Ltd, so a demo provider's lists are long too.
     "peakland_homes": 40,
 }
@@ -258,6 +263,9 @@ class County:
                     count += 1
         self.counts[table] += count
 
+    def scaled(self, name: str, minimum: int = 1) -> int:
+        return _scaled(name, self.scale, minimum)
+
     def step(self, what: str) -> None:
         self.log(f"  {timer.monotonic() - self.started:6.1f}s  {what}")
 
@@ -285,6 +293,8 @@ class County:
         self.step("visits, sections, actions")
         self.make_returns()
         self.step("quarterly returns")
+        make_buying(self)
+        self.step("tenders, bids, direct awards, placements, vacancies")
         self.make_platform_rows()
         self.step("CQC imports, jobs, sign-in failures")
         self.make_emails_and_notifications()
@@ -1021,6 +1031,7 @@ class County:
                     ]
                 )
             finalised_at = _at(day, 16) if outcome else None
+            is_announced = visit_type is VisitType.initial or self.random.random() > 0.15
             visits.append(
                 {
                     "id": visit_id,
@@ -1028,8 +1039,12 @@ class County:
                     "provider_id": provider_id,
                     "visit_type": visit_type,
                     "state": state,
-                    "is_announced": visit_type is VisitType.initial or self.random.random() > 0.15,
+                    "is_announced": is_announced,
                     "planned_on": day,
+                    # An announced visit starts between 9:00am and 2:30pm, UK time.
+                    "planned_time": time(9 + visit_id % 6, 30 * (visit_id % 2))
+                    if is_announced
+                    else None,
                     "monitor_id": monitor,
                     "scheduled_by_id": monitor,
                     "template_id": self.visit_template.id,

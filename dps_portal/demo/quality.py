@@ -80,6 +80,7 @@ def _visited(
             visit_type=VisitType.initial,
             monitor=monitor,
             planned_on=on,
+            planned_time=time(10, 0),
             is_announced=True,
             by=monitor,
         )
@@ -207,6 +208,7 @@ def seed_quality(framework: Framework, providers: dict[str, ProviderOrganisation
         visit_type=VisitType.initial,
         monitor=monitor,
         planned_on=add_working_days(today, 4),
+        planned_time=time(10, 30),
         is_announced=True,
         by=monitor,
     )

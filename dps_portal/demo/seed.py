@@ -32,7 +32,12 @@ FRAMEWORK = {
     "name": "Specialist Residential and Nursing Care for Working-Age Adults DPS",
     "buyer_name": "Derbyshire County Council",
     "buyer_address": "County Hall, Smedley Street, Matlock, DE4 3AG",
+    "contracts_team_name": "Care Contracts Team",
     "contact_email": "contracts@council.example",
+    # A number from Ofcom's range for drama: it reaches nobody.
+    "contact_phone": "01632 960 123",
+    "council_signatory_name": "Rachel Price",
+    "council_signatory_role": "Assistant Director of Commissioning",
     "legal_basis": (
         "A Dynamic Purchasing System under regulation 34 of the Public Contracts Regulations "
         "2015, run under the Light Touch Regime for social and other specific services "

@@ -4,14 +4,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from dps_portal.accounts.views import home_url_for
-from dps_portal.contracts.terms.queries import terms_to_accept
 from dps_portal.core import clock
 from dps_portal.core.access import public, role_required
 from dps_portal.core.roles import Role
-from dps_portal.cqc.queries import reviews_waiting as cqc_reviews_waiting
 from dps_portal.extensions import db
-from dps_portal.framework.models import current_framework
-from dps_portal.main import queries
+from dps_portal.framework.models import council_contact, current_framework
+from dps_portal.main import provider_queries as work_queues
+from dps_portal.main import queries, staff_queries
 from dps_portal.providers import queries as provider_queries
 from dps_portal.providers.queries import readiness
 from dps_portal.vacancies.forms import ConfirmVacanciesForm
@@ -38,26 +37,25 @@ def healthz():
 
 @public
 def accessibility_statement():
-    framework = current_framework()
-    return render_template(
-        "main/accessibility.html", contact_email=framework.contact_email if framework else ""
-    )
+    return render_template("main/accessibility.html", contact=council_contact())
 
 
 @role_required(Role.provider)
 def provider_home():
+    organisation = current_user.provider
     homes = provider_queries.own_homes()
+    now = clock.now()
+    queue = work_queues.provider_home(
+        organisation, homes, current_framework(), now, clock.today_uk()
+    )
     return render_template(
         "main/provider_home.html",
-        organisation=current_user.provider,
+        organisation=organisation,
         homes=homes,
-        readiness=readiness(current_user.provider, homes),
-        quality_actions_to_answer=queries.quality_actions_to_answer(current_user.provider_id),
-        terms_to_accept=terms_to_accept(current_user.provider, clock.today_uk()),
-        opportunities=queries.opportunity_counts(current_user.provider_id, clock.now()),
-        vacancies=own_vacancies_by_home(current_user.provider_id, clock.now()),
-        placements_to_start=queries.placements_to_start(current_user.provider_id),
-        offers_to_answer=queries.offers_to_answer(current_user.provider_id, clock.now()),
+        queue=queue,
+        # The checklist, until the provider has sent an application.
+        readiness=None if queue.counts.applications_sent else readiness(organisation, homes),
+        vacancies=own_vacancies_by_home(organisation.id, now),
         confirm_vacancies_form=ConfirmVacanciesForm(),
     )
 
@@ -67,26 +65,22 @@ def officer_home():
     return render_template(
         "main/officer_home.html",
         summary=queries.market_summary(),
-        applications=queries.application_counts(clock.today_uk()),
-        suspension_recommendations=queries.suspension_recommendations_waiting(),
-        cqc_reviews=cqc_reviews_waiting(),
+        work=staff_queries.officer_work(clock.now(), clock.today_uk()),
         summary_status=queries.framework_summary_status(),
-        tenders=queries.tender_counts(clock.now()),
-        placement_work=queries.placement_work(clock.now(), clock.today_uk()),
     )
 
 
 @role_required(Role.quality_monitor)
 def monitor_home():
+    counts = work_queues.monitor_counts(current_user, clock.today_uk())
     return render_template(
         "main/monitor_home.html",
         summary=queries.market_summary(),
-        actions_waiting=queries.actions_waiting_for_verification(),
-        visit_counts=queries.monitor_visit_counts(current_user, clock.today_uk()),
+        work=work_queues.monitor_work(counts),
         summary_status=queries.framework_summary_status(),
     )
 
 
 @role_required(Role.administrator)
 def admin_home():
-    return render_template("main/admin_home.html", summary=queries.admin_summary())
+    return render_template("main/admin_home.html", work=staff_queries.admin_work(clock.now()))

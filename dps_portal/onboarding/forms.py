@@ -305,6 +305,12 @@ class WithdrawForm(FlaskForm):
     submit = SubmitField("Withdraw application", widget=GovSubmitInput())
 
 
+class DeleteDraftForm(FlaskForm):
+    """A draft never reached the council: deleting it asks for no reason."""
+
+    submit = SubmitField("Delete draft", widget=GovSubmitInput())
+
+
 class ClarificationResponseForm(FlaskForm):
     response = TextAreaField(
         "Your response",

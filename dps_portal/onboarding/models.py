@@ -183,6 +183,11 @@ class Application(IdMixin, TimestampMixin, Base):
         return self.received_on is not None
 
     @property
+    def is_deleted_draft(self) -> bool:
+        """Withdrawn before the council received it: the provider deleted its draft."""
+        return self.is_withdrawn and not self.is_received
+
+    @property
     def has_admitted_category(self) -> bool:
         return any(chosen.is_admitted for chosen in self.categories)
 

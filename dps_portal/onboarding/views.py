@@ -26,6 +26,7 @@ from dps_portal.onboarding.forms import (
     CategoriesFormBase,
     ClarificationResponseForm,
     DeclarationForm,
+    DeleteDraftForm,
     StartApplicationForm,
     WithdrawForm,
     categories_form_class,
@@ -468,18 +469,30 @@ def application_submitted(application_id: int):
 def withdraw_application(application_id: int):
     application = queries.own_application_or_404(application_id)
     if not application.can_withdraw(current_user):
-        flash(
-            f"Application {application.reference} has been "
-            f"{application.state.value.lower()}: it can no longer be withdrawn."
-        )
+        if application.is_deleted_draft:
+            flash(f"Draft application {application.reference} has already been deleted.")
+        else:
+            flash(
+                f"Application {application.reference} has been "
+                f"{application.state.value.lower()}: it can no longer be withdrawn."
+            )
         return redirect(_back_to(application))
-    form = WithdrawForm()
+    # A draft never reached the council: the provider deletes it, with no reason to give.
+    is_draft = application.is_draft
+    form = DeleteDraftForm() if is_draft else WithdrawForm()
     if form.validate_on_submit():
-        operations.withdraw_application(application, by=current_user, reason=form.reason.data)
-        flash(f"Application {application.reference} has been withdrawn.", "success")
+        reason = "" if is_draft else form.reason.data
+        operations.withdraw_application(application, by=current_user, reason=reason)
+        if is_draft:
+            flash(f"Draft application {application.reference} has been deleted.", "success")
+        else:
+            flash(f"Application {application.reference} has been withdrawn.", "success")
         return redirect(url_for("onboarding.list_applications"))
     return render_template(
-        "onboarding/withdraw_application.html", application=application, form=form
+        "onboarding/withdraw_application.html",
+        application=application,
+        form=form,
+        is_draft=is_draft,
     )
 
 

@@ -34,8 +34,13 @@ REGISTER_PER_PAGE = 50
 SEARCH_LIMIT = 200
 
 
-def own_placements(provider_id: int, page: int):
-    """The organisation's placements, newest first: only its own, whatever the URL asks."""
+# The filter of a provider's placements: key -> label.
+OWN_FILTERS = {"to_start": "Waiting for you to confirm the start"}
+
+
+def own_placements(provider_id: int, page: int, show: str | None = None):
+    """The organisation's placements, newest first: only its own, whatever the URL asks;
+    `show="to_start"` only those awarded and not yet started, the soonest start first."""
     query = (
         select(Placement)
         .where(Placement.provider_id == provider_id)
@@ -44,8 +49,13 @@ def own_placements(provider_id: int, page: int):
             selectinload(Placement.category),
             selectinload(Placement.tender),
         )
-        .order_by(Placement.awarded_at.desc(), Placement.id.desc())
     )
+    if show == "to_start":
+        query = query.where(Placement.state == PlacementState.awarded).order_by(
+            Placement.planned_start_on, Placement.id
+        )
+    else:
+        query = query.order_by(Placement.awarded_at.desc(), Placement.id.desc())
     return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
 
 

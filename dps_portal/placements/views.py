@@ -36,9 +36,13 @@ def _placement_url(placement) -> str:
 
 @providers_only
 def list_placements():
+    show = request.args.get("show")
+    show = show if show in queries.OWN_FILTERS else None
     return render_template(
         "placements/list_placements.html",
-        page=queries.own_placements(own_provider_id(), requested_page()),
+        page=queries.own_placements(own_provider_id(), requested_page(), show),
+        show=show,
+        filters=queries.OWN_FILTERS,
     )
 
 

@@ -4,7 +4,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import EmailField, IntegerField, RadioField, StringField, SubmitField
+from wtforms import EmailField, IntegerField, RadioField, SubmitField
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -15,25 +15,10 @@ from wtforms.validators import (
 )
 
 from dps_portal.accounts.forms import EMAIL_FORMAT, strip_whitespace
+from dps_portal.core.forms import text_input
 from dps_portal.providers.validators import CompaniesHouseNumber, CqcId, PhoneNumber, Postcode
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
-
-
-def _text(label: str, *, required: str | None = None, max_length: int = 200, **kwargs):
-    """A text input: required with `required` as its message, or optional."""
-    first = InputRequired(message=required) if required else Optional()
-    return StringField(
-        label,
-        widget=GovTextInput(),
-        filters=[strip_whitespace],
-        validators=[
-            first,
-            Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
-            *kwargs.pop("validators", ()),
-        ],
-        **kwargs,
-    )
 
 
 def _email(label: str, *, required: str | None = None, whose: str = ""):
@@ -117,35 +102,35 @@ class OrganisationForm(FlaskForm):
     """The organisation's details. Only the legal name is needed to save; the rest may be
     given over time (the checklist on the home page says what is still needed to apply)."""
 
-    legal_name = _text(
+    legal_name = text_input(
         "Legal name",
         required="Enter the organisation’s legal name",
         description="As registered at Companies House",
     )
-    trading_name = _text(
+    trading_name = text_input(
         "Trading name (optional)", description="If you trade under a different name"
     )
-    companies_house_number = _text(
+    companies_house_number = text_input(
         "Companies House number",
         max_length=20,
         validators=[CompaniesHouseNumber()],
         description="8 characters, like 01234567 or SC123456",
     )
-    cqc_provider_id = _text(
+    cqc_provider_id = text_input(
         "CQC provider ID",
         max_length=20,
         validators=[CqcId("CQC provider ID")],
         description="On the CQC’s page for your organisation, like 1-102643096",
     )
-    address_line_1 = _text("Address line 1")
-    address_line_2 = _text("Address line 2 (optional)")
-    town = _text("Town or city", max_length=100)
-    postcode = _text("Postcode", max_length=10, validators=[Postcode()])
-    contact_name = _text("Contact’s full name")
+    address_line_1 = text_input("Address line 1")
+    address_line_2 = text_input("Address line 2 (optional)")
+    town = text_input("Town or city", max_length=100)
+    postcode = text_input("Postcode", max_length=10, validators=[Postcode()])
+    contact_name = text_input("Contact’s full name")
     email = _email("Contact’s email address", whose="the contact’s")
-    phone = _text("Contact’s telephone number", max_length=40, validators=[PhoneNumber()])
-    signatory_name = _text("Signatory’s full name")
-    signatory_role = _text(
+    phone = text_input("Contact’s telephone number", max_length=40, validators=[PhoneNumber()])
+    signatory_name = text_input("Signatory’s full name")
+    signatory_role = text_input(
         "Signatory’s role", description="For example, Director or Chief Executive"
     )
     signatory_email = _email("Signatory’s email address", whose="the signatory’s")
@@ -158,7 +143,7 @@ class FindHomeForm(FlaskForm):
     class Meta:
         csrf = False
 
-    cqc_location_id = _text(
+    cqc_location_id = text_input(
         "CQC location ID",
         required="Enter the home’s CQC location ID",
         max_length=20,
@@ -172,18 +157,18 @@ class HomeForm(FlaskForm):
     """A care home's details. The district and setting choices come from the framework. The
     CQC rating is not among them: it comes from the CQC's data or an officer's entry."""
 
-    cqc_location_id = _text(
+    cqc_location_id = text_input(
         "CQC location ID",
         required="Enter the home’s CQC location ID",
         max_length=20,
         validators=[CqcId("CQC location ID")],
         description="Like 1-134558905",
     )
-    name = _text("Name of the home", required="Enter the name of the home")
-    address_line_1 = _text("Address line 1", required="Enter the first line of the address")
-    address_line_2 = _text("Address line 2 (optional)")
-    town = _text("Town or city", required="Enter the town or city", max_length=100)
-    postcode = _text(
+    name = text_input("Name of the home", required="Enter the name of the home")
+    address_line_1 = text_input("Address line 1", required="Enter the first line of the address")
+    address_line_2 = text_input("Address line 2 (optional)")
+    town = text_input("Town or city", required="Enter the town or city", max_length=100)
+    postcode = text_input(
         "Postcode", required="Enter the postcode", max_length=10, validators=[Postcode()]
     )
     district_id = Radios(
@@ -201,10 +186,11 @@ class HomeForm(FlaskForm):
         ],
         description="The number of beds the CQC registers the home for",
     )
-    registered_manager = _text(
+    registered_manager = text_input(
         "Registered manager (optional)",
-        description="Their full name. Leave this blank while the post is vacant: you will "
-        "need it before you apply.",
+        description="Their full name. You can leave this blank for now, for example while "
+        "the post is vacant. You must add it before you submit an application that puts this "
+        "home forward.",
     )
     submit = SubmitField("Save care home", widget=GovSubmitInput())
 
@@ -225,7 +211,7 @@ class HomeForm(FlaskForm):
 
 
 class InviteColleagueForm(FlaskForm):
-    full_name = _text("Full name", required="Enter your colleague’s full name")
+    full_name = text_input("Full name", required="Enter your colleague’s full name")
     email = _email("Work email address", required="Enter your colleague’s work email address")
     can_manage = Radios(
         "Can they change the organisation’s details and invite colleagues?",
@@ -241,5 +227,5 @@ class ProviderFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    name = _text("Organisation name", max_length=200)
+    name = text_input("Organisation name", max_length=200)
     submit = SubmitField("Filter", widget=GovSubmitInput())

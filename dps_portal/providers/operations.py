@@ -19,7 +19,7 @@ from dps_portal.core.roles import Role
 from dps_portal.core.states import lock
 from dps_portal.cqc.operations import rating_for_location
 from dps_portal.extensions import db
-from dps_portal.framework.models import current_framework
+from dps_portal.framework.models import council_contact
 from dps_portal.providers.models import CareHome, CqcRating, ProviderOrganisation
 from dps_portal.providers.queries import home_with_location_id
 
@@ -73,10 +73,7 @@ class AlreadyInPortal(RefusedForField):
 
 
 def _contact_the_council() -> str:
-    framework = current_framework()
-    if framework is not None and framework.contact_email:
-        return f"contact the council at {framework.contact_email}"
-    return "contact the council’s contracts team"
+    return f"contact {council_contact().in_words()}"
 
 
 def _audit_value(value):

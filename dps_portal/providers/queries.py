@@ -125,6 +125,12 @@ class CqcDetails:
     rating: CqcRating | None = None
     rating_on: date | None = None
 
+    @property
+    def has_details(self) -> bool:
+        """Whether the data names or places the location: a ratings file alone gives a
+        location only its rating, and the provider then enters the rest."""
+        return any(self.values.get(field) for field in ("name", "address_line_1", "postcode"))
+
 
 def _split_address(address: str) -> tuple[str, str, str]:
     """The CQC's one-line address ("12 Ashgate Road, Brimington, Chesterfield") as line 1,

@@ -12,6 +12,7 @@ from dps_portal.core.web import refusal_shown_on
 from dps_portal.cqc import queries as cqc_queries
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
+from dps_portal.onboarding.admissions import admissions_of
 from dps_portal.providers import operations, queries
 from dps_portal.providers.forms import (
     FindHomeForm,
@@ -109,8 +110,17 @@ def _home_values(home: CareHome) -> dict:
 
 @role_required(Role.provider)
 def list_homes():
+    """The organisation's homes, each with the contract gate's answer per category it is
+    admitted to, asked once for the page's homes."""
     page = db.paginate(queries.own_homes_query(), per_page=queries.PAGE_SIZE, error_out=False)
-    return render_template("providers/homes.html", homes=page.items, page=page)
+    is_admitted = bool(admissions_of(queries.own_organisation()))
+    return render_template(
+        "providers/homes.html",
+        homes=page.items,
+        page=page,
+        is_admitted=is_admitted,
+        eligibility=homes_eligibility(page.items) if is_admitted else {},
+    )
 
 
 @role_required(Role.provider)
@@ -136,11 +146,13 @@ def add_home():
             operations.ensure_location_id_free(location_id, provider_id=organisation.id)
             from_cqc = queries.cqc_details(location_id, current_framework())
             values = from_cqc.values if from_cqc else {"cqc_location_id": location_id}
+            # Without the CQC's data the provider enters the details: the page says why.
             return render_template(
                 "providers/home_form.html",
                 form=_home_form(data=values),
                 home=None,
                 from_cqc=from_cqc,
+                no_cqc_data_for=None if from_cqc else location_id,
             )
     return render_template("providers/find_home.html", form=find)
 

@@ -3,10 +3,13 @@ finalising with the report, and addenda."""
 
 from flask import Blueprint
 
-from dps_portal.quality import views
+from dps_portal.quality import naming, views
 
 bp = Blueprint("quality", __name__)
 bp.context_processor(lambda: {"saved_drafts": views.saved_drafts})
+# How a visit is named and when it is, for every page, email and document that shows one.
+bp.add_app_template_global(naming.visit_reference, "visit_reference")
+bp.add_app_template_global(naming.planned_for, "visit_planned_for")
 
 VISIT = "/visits/<int:visit_id>"
 

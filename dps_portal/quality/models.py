@@ -378,12 +378,14 @@ class VisitAction(IdMixin, TimestampMixin, Base):
 
     @hybrid_method
     def is_overdue(self, today: date) -> bool:
-        return self.state is not ActionState.closed and self.due_on < today
+        """Past its due date without the provider's answer: an answered action waiting for
+        verification is not overdue (one sent back is open, and overdue again)."""
+        return self.state is ActionState.open and self.due_on < today
 
     @is_overdue.inplace.expression
     @classmethod
     def _is_overdue_expression(cls, today: date):
-        return and_(cls.state != ActionState.closed, cls.due_on < today)
+        return and_(cls.state == ActionState.open, cls.due_on < today)
 
     @hybrid_method
     def is_reminder_due(self, today: date) -> bool:

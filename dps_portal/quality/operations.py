@@ -2,7 +2,7 @@
 recording its sections and action plan; finalising it with its report; addenda afterwards.
 Operations flush; the request or the job commits."""
 
-from datetime import date
+from datetime import date, time
 
 from werkzeug.routing import BuildError
 
@@ -32,6 +32,7 @@ from dps_portal.quality.models import (
     VisitTemplate,
     VisitType,
 )
+from dps_portal.quality.naming import planned_for, visit_reference
 from dps_portal.quality.visit_templates import ensure_visit_template, sections_for
 
 FINDINGS_MAX_LENGTH = 20000
@@ -56,6 +57,25 @@ def provider_visit_path(visit: Visit) -> str:
 
 def _describe(visit: Visit) -> str:
     return f"{visit.visit_type.value.lower()} quality-monitoring visit to {visit.care_home.name}"
+
+
+def _action_plan_words(actions: int) -> str:
+    if not actions:
+        return ""
+    return f" Your action plan has {actions} action{'' if actions == 1 else 's'}."
+
+
+def _a(words: str) -> str:
+    """ "an initial ...", "a routine ...": the article the first word takes."""
+    return f"{'an' if words[:1].lower() in 'aeiou' else 'a'} {words}"
+
+
+def _when_for_provider(visit: Visit) -> str:
+    """The date and start time the provider is told. An announced visit without a time yet
+    (a follow-up scheduled when a visit is finalised) says the time will follow."""
+    if visit.planned_time is None:
+        return f"{planned_for(visit)} (the council will tell you the start time)"
+    return planned_for(visit)
 
 
 def _tell_monitor(visit: Visit, title: str, body: str) -> None:
@@ -100,6 +120,13 @@ def _require_monitor(monitor: User) -> None:
         raise OperationRefused("Select an active quality monitor")
 
 
+def _require_time_only_if_announced(is_announced: bool, planned_time: time | None) -> None:
+    if planned_time is not None and not is_announced:
+        raise OperationRefused(
+            "An unannounced visit has no start time: the provider is not told when it is"
+        )
+
+
 # Scheduling.
 
 
@@ -111,17 +138,20 @@ def schedule_visit(
     planned_on: date,
     is_announced: bool,
     by: User,
+    planned_time: time | None = None,
     follow_up_of: Visit | None = None,
 ) -> Visit:
     """Plan a visit to an admitted home, with its sections from the current visit template.
-    The monitor is told; the provider only when the visit is announced."""
+    The monitor is told; the provider only when the visit is announced, with its date and
+    start time (UK time; an unannounced visit has none)."""
     template, categories = _template_and_categories(home)
     _require_monitor(monitor)
+    _require_time_only_if_announced(is_announced, planned_time)
     same = [visit for visit in queries.open_visits_of(home) if visit.visit_type is visit_type]
     if same:
         raise OperationRefused(
-            f"{home.name} already has a {visit_type.value.lower()} visit planned for "
-            f"{clock.format_date(same[0].planned_on)}: change that one instead"
+            f"{home.name} already has {_a(visit_type.value.lower())} visit planned for "
+            f"{planned_for(same[0])}: change that one instead"
         )
     visit = Visit(
         care_home_id=home.id,
@@ -130,6 +160,7 @@ def schedule_visit(
         state=VisitState.scheduled,
         is_announced=is_announced,
         planned_on=planned_on,
+        planned_time=planned_time,
         monitor_id=monitor.id,
         scheduled_by_id=by.id,
         follow_up_of_id=follow_up_of.id if follow_up_of else None,
@@ -139,6 +170,7 @@ def schedule_visit(
         visit,
         "monitor_id",
         "planned_on",
+        "planned_time",
         "is_announced",
         "follow_up_of_id",
         home_id=home.id,
@@ -146,18 +178,19 @@ def schedule_visit(
         template_version=template.version,
     )
     record_created(visit, AuditAction.visit_scheduled, by=by, after=after)
-    when = clock.format_date(planned_on)
+    when = planned_for(visit)
     _tell_monitor(
         visit,
         f"Visit to {home.name} on {when}",
-        f"You are the quality monitor for the {_describe(visit)} planned for {when}"
-        f" ({'announced' if is_announced else 'unannounced'}).",
+        f"You are the quality monitor for the {_describe(visit)} ({visit_reference(visit)}) "
+        f"planned for {when} ({'announced' if is_announced else 'unannounced'}).",
     )
     if is_announced:
         _tell_provider(
             visit,
             f"Quality-monitoring visit to {home.name} on {when}",
-            f"The council will make a {_describe(visit)} on {when}.",
+            f"The council will make {_a(_describe(visit))} on {_when_for_provider(visit)}. "
+            f"Its reference is {visit_reference(visit)}.",
         )
     return visit
 
@@ -193,27 +226,32 @@ def _add_sections(visit: Visit, template: VisitTemplate, categories: list[Catego
     db.session.flush()
 
 
-def reschedule_visit(visit: Visit, *, planned_on: date, monitor: User, by: User) -> Visit:
-    """Move the planned date or give the visit to another monitor; both are told."""
+def reschedule_visit(
+    visit: Visit, *, planned_on: date, planned_time: time | None, monitor: User, by: User
+) -> Visit:
+    """Move the planned date or start time, or give the visit to another monitor. The monitors
+    are told, and the provider of an announced visit when its date or time changes."""
     if not visit.is_open:
         raise OperationRefused(f"The visit is {visit.state.value.lower()}: it cannot be changed")
     _require_monitor(monitor)
-    before = {"planned_on": visit.planned_on, "monitor_id": visit.monitor_id}
-    if planned_on == visit.planned_on and monitor.id == visit.monitor_id:
-        raise OperationRefused("Change the date or the monitor, or go back to the visit")
+    _require_time_only_if_announced(visit.is_announced, planned_time)
+    before = {
+        "planned_on": visit.planned_on,
+        "planned_time": visit.planned_time,
+        "monitor_id": visit.monitor_id,
+    }
+    after = {"planned_on": planned_on, "planned_time": planned_time, "monitor_id": monitor.id}
+    if after == before:
+        raise OperationRefused("Change the date, the time or the monitor, or go back to the visit")
     previous_monitor = visit.monitor
+    previously = planned_for(visit)
     visit.planned_on = planned_on
+    visit.planned_time = planned_time
     visit.monitor_id = monitor.id
     db.session.flush()
     db.session.refresh(visit, ["monitor"])
-    record_event(
-        AuditAction.visit_rescheduled,
-        actor=by,
-        subject=visit,
-        before=before,
-        after={"planned_on": planned_on, "monitor_id": monitor.id},
-    )
-    when = clock.format_date(planned_on)
+    record_event(AuditAction.visit_rescheduled, actor=by, subject=visit, before=before, after=after)
+    when = planned_for(visit)
     _tell_monitor(
         visit,
         f"Visit to {visit.care_home.name} on {when}",
@@ -226,12 +264,12 @@ def reschedule_visit(visit: Visit, *, planned_on: date, monitor: User, by: User)
             f"{monitor.full_name} is now the quality monitor for the {_describe(visit)}.",
             staff_visit_path(visit),
         )
-    if visit.is_announced and before["planned_on"] != planned_on:
+    if visit.is_announced and previously != when:
         _tell_provider(
             visit,
-            f"Quality-monitoring visit to {visit.care_home.name} moved to {when}",
-            f"The {_describe(visit)} planned for {clock.format_date(before['planned_on'])} "
-            f"will now be on {when}.",
+            f"Quality-monitoring visit to {visit.care_home.name} now on {when}",
+            f"The {_describe(visit)} ({visit_reference(visit)}) planned for {previously} "
+            f"will now be on {_when_for_provider(visit)}.",
         )
     return visit
 
@@ -250,7 +288,7 @@ def cancel_visit(visit: Visit, *, reason: str, by: User) -> Visit:
     visit.cancelled_by_id = by.id
     visit.cancellation_reason = reason
     db.session.flush()
-    when = clock.format_date(visit.planned_on)
+    when = planned_for(visit)
     if by.id != visit.monitor_id:
         _tell_monitor(
             visit,
@@ -261,7 +299,7 @@ def cancel_visit(visit: Visit, *, reason: str, by: User) -> Visit:
         _tell_provider(
             visit,
             f"Quality-monitoring visit to {visit.care_home.name} on {when} cancelled",
-            f"The council has cancelled the {_describe(visit)}.",
+            f"The council has cancelled the {_describe(visit)} ({visit_reference(visit)}).",
         )
     return visit
 
@@ -381,7 +419,8 @@ def finalise_visit(
     visit: Visit, *, visited_on: date, outcome: VisitOutcome, summary: str, by: User
 ) -> Visit:
     """Lock the record, draw the visit report (PDF) and tell the provider; an unsatisfactory
-    outcome schedules a follow-up visit with the same monitor about four weeks later."""
+    outcome schedules a follow-up visit with the same monitor about four weeks later (first,
+    so that the report names it)."""
     _require_recordable(visit, by)
     summary = summary.strip()
     if not summary:
@@ -398,6 +437,19 @@ def finalise_visit(
     visit.summary = summary
     visit.finalised_by_id = by.id
     db.session.flush()
+    if outcome is VisitOutcome.unsatisfactory and not any(
+        open_visit.visit_type is VisitType.follow_up
+        for open_visit in queries.open_visits_of(visit.care_home)
+    ):
+        schedule_visit(
+            visit.care_home,
+            visit_type=VisitType.follow_up,
+            monitor=visit.monitor,
+            planned_on=rules.follow_up_planned_on(today),
+            is_announced=True,
+            by=by,
+            follow_up_of=visit,
+        )
     render_report(visit, by=by)
     record_event(
         AuditAction.visit_finalised,
@@ -418,34 +470,23 @@ def finalise_visit(
         visit,
         f"Visit report ready: {visit.care_home.name}",
         f"The report of the {_describe(visit)} on {clock.format_date(visited_on)} is ready. "
-        f"The outcome: {outcome.value}."
-        + (f" Your action plan has {len(visit.actions)} action(s)." if visit.actions else ""),
+        f"The outcome: {outcome.value}." + _action_plan_words(len(visit.actions)),
     )
-    if outcome is VisitOutcome.unsatisfactory and not any(
-        open_visit.visit_type is VisitType.follow_up
-        for open_visit in queries.open_visits_of(visit.care_home)
-    ):
-        schedule_visit(
-            visit.care_home,
-            visit_type=VisitType.follow_up,
-            monitor=visit.monitor,
-            planned_on=rules.follow_up_planned_on(today),
-            is_announced=True,
-            by=by,
-            follow_up_of=visit,
-        )
     return visit
 
 
 def render_report(visit: Visit, *, by: User | None) -> None:
-    """Draw the visit report and keep it as the visit's report (a new document each time)."""
+    """Draw the visit report and keep it as the visit's report (a new document each time),
+    with when the home's next visit is due by the due list's rule."""
     document = store_pdf(
         "documents/visit_report.html",
-        filename=f"visit-report-{visit.id}.pdf",
+        filename=f"Visit report {visit_reference(visit)}.pdf",
         kind="visit_report",
         provider_id=visit.provider_id,
         by=by,
         visit=visit,
+        reference=visit_reference(visit),
+        next_visit=queries.next_visit_of(visit.care_home, clock.today_uk()),
         home=visit.care_home,
         provider=visit.provider,
         sections=visit.sections,

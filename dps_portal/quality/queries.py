@@ -12,11 +12,12 @@ from sqlalchemy.orm import aliased, joinedload, load_only
 from dps_portal.accounts.models import User
 from dps_portal.accounts.queries import active_users_with_role
 from dps_portal.contracts.eligibility import passed_gate_visit_home_ids
+from dps_portal.core import clock
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
 from dps_portal.onboarding.admissions import admitted_categories, admitted_home_ids
 from dps_portal.providers.models import CareHome, ProviderOrganisation
-from dps_portal.quality.models import Visit, VisitSection, VisitState
+from dps_portal.quality.models import Visit, VisitOutcome, VisitSection, VisitState, VisitType
 from dps_portal.quality.visit_templates import (
     PlannedSection,
     current_visit_template,
@@ -43,6 +44,7 @@ def admitted_homes() -> list[CareHome]:
         db.session.scalars(
             select(CareHome)
             .where(CareHome.id.in_(admitted_home_ids()))
+            .options(joinedload(CareHome.provider))
             .order_by(CareHome.name, CareHome.id)
         )
     )
@@ -271,6 +273,33 @@ def overdue_and_unscheduled(today: date) -> list[DueRow]:
     return _due_rows(columns, query.order_by(columns.due_on, CareHome.name, CareHome.id))
 
 
+def next_visit_of(home: CareHome, today: date) -> DueRow | None:
+    """The home's row of the due list (None if it is not admitted): when its next visit is
+    due (None while it waits for a satisfactory initial visit) and the first one scheduled.
+    The visit report gives it."""
+    columns = _due_columns(today)
+    rows = _due_rows(columns, columns.rows().where(CareHome.id == home.id))
+    return rows[0] if rows else None
+
+
+def next_visit_types(today: date) -> dict[int, VisitType]:
+    """{home id: the type of its next visit} for every admitted home, in one query, from the
+    due list's columns: initial until a visit is finalised, follow-up after an unsatisfactory
+    outcome, initial while the home has not passed its gate visit, else routine. The schedule
+    page preselects it."""
+    columns = _due_columns(today)
+    next_type = case(
+        (columns.last.id.is_(None), VisitType.initial.name),
+        (columns.last.outcome == VisitOutcome.unsatisfactory, VisitType.follow_up.name),
+        (columns.status == INITIAL_NEEDED, VisitType.initial.name),
+        else_=VisitType.routine.name,
+    )
+    return {
+        home_id: VisitType[name]
+        for home_id, name in db.session.execute(columns.joined(select(CareHome.id, next_type)))
+    }
+
+
 # The visit lists.
 
 
@@ -284,6 +313,8 @@ def _list_loads() -> tuple:
             Visit.state,
             Visit.is_announced,
             Visit.planned_on,
+            Visit.planned_time,
+            Visit.created_at,
             Visit.visited_on,
             Visit.outcome,
             Visit.monitor_id,
@@ -297,9 +328,33 @@ def _list_loads() -> tuple:
     )
 
 
-def _open_visits_query(user: User, *, mine_only: bool = False) -> Select:
+# The open visits a monitor can narrow the list to (its own): key -> label.
+OWN_VISIT_FILTERS = {
+    "mine": "My visits",
+    "this_week": "My visits this week",
+    "drafts": "My visits being recorded",
+}
+
+
+def own_open_visit_condition(show: str, user: User, today: date):
+    """SQL for an open visit of `user` that the filter `show` keeps: the home page counts
+    with the same conditions the list filters with."""
+    condition = and_(Visit.is_open, Visit.monitor_id == user.id)
+    if show == "this_week":
+        monday = today - timedelta(days=today.weekday())
+        condition = and_(condition, Visit.planned_on.between(monday, monday + timedelta(days=6)))
+    elif show == "drafts":
+        condition = and_(condition, Visit.state == VisitState.in_progress)
+    return condition
+
+
+def _open_visits_query(
+    user: User, *, mine_only: bool = False, show: str | None = None, today: date | None = None
+) -> Select:
     query = select(Visit).where(Visit.is_open)
-    if mine_only:
+    if show in OWN_VISIT_FILTERS:
+        query = query.where(own_open_visit_condition(show, user, today or clock.today_uk()))
+    elif mine_only:
         query = query.where(Visit.monitor_id == user.id)
     mine_first = case((Visit.monitor_id == user.id, 0), else_=1)
     return query.options(*_list_loads()).order_by(mine_first, Visit.planned_on, Visit.id)
@@ -310,10 +365,19 @@ def open_visits(user: User, *, mine_only: bool = False) -> list[Visit]:
     return list(db.session.scalars(_open_visits_query(user, mine_only=mine_only)))
 
 
-def open_visits_page(user: User, *, mine_only: bool = False, per_page: int = 50):
-    """One page (`?page=`) of the open visits."""
+def open_visits_page(
+    user: User,
+    *,
+    mine_only: bool = False,
+    per_page: int = 50,
+    show: str | None = None,
+    today: date | None = None,
+):
+    """One page (`?page=`) of the open visits, or of the user's own that `show` keeps."""
     return db.paginate(
-        _open_visits_query(user, mine_only=mine_only), per_page=per_page, error_out=False
+        _open_visits_query(user, mine_only=mine_only, show=show, today=today),
+        per_page=per_page,
+        error_out=False,
     )
 
 

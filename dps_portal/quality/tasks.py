@@ -14,6 +14,7 @@ from dps_portal.notifications.emails import portal_path
 from dps_portal.notifications.operations import tell, tell_role
 from dps_portal.quality import queries, rules
 from dps_portal.quality.models import Visit, VisitState
+from dps_portal.quality.naming import planned_for
 from dps_portal.scheduler.registry import Job
 
 
@@ -38,7 +39,7 @@ def remind_visits_due(now: datetime | None = None) -> dict:
         .order_by(Visit.planned_on, Visit.id)
     )
     for visit in soon:
-        when = clock.format_date(visit.planned_on)
+        when = planned_for(visit)
         counts["visits_soon"] += tell(
             [visit.monitor],
             f"Visit to {visit.care_home.name} on {when}",

@@ -21,7 +21,7 @@ from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
 from dps_portal.extensions import csrf, db
 from dps_portal.providers.models import CareHome
-from dps_portal.quality import operations, queries, rules
+from dps_portal.quality import naming, operations, queries, rules
 from dps_portal.quality.forms import (
     ActionForm,
     AddendumForm,
@@ -179,14 +179,18 @@ def list_visits_due():
 
 @visit_staff
 def list_visits():
-    mine_only = request.args.get("show") == "mine"
-    page = queries.open_visits_page(current_user, mine_only=mine_only)
+    show = request.args.get("show", "")
+    if show not in queries.OWN_VISIT_FILTERS or not current_user.is_quality_monitor:
+        show = ""
+    page = queries.open_visits_page(current_user, show=show or None, today=clock.today_uk())
     return render_template(
         "quality/list_visits.html",
         open_visits=page.items,
         page=page,
         finalised=queries.recently_finalised(),
-        mine_only=mine_only,
+        mine_only=bool(show),
+        show=show,
+        filters=queries.OWN_VISIT_FILTERS,
     )
 
 
@@ -201,8 +205,11 @@ def schedule_visit():
         (home.id, f"{home.name} ({home.provider.display_name})") for home in homes
     ]
     form.monitor_id.choices = _monitor_choices()
+    next_types = queries.next_visit_types(clock.today_uk())
     if request.method == "GET":
         form.home_id.data = request.args.get("home_id", type=int)
+        if form.home_id.data in next_types:
+            form.visit_type.data = next_types[form.home_id.data].name
         if current_user.is_quality_monitor:
             form.monitor_id.data = current_user.id
     if form.validate_on_submit():
@@ -214,12 +221,13 @@ def schedule_visit():
                 visit_type=VisitType[form.visit_type.data],
                 monitor=monitor,
                 planned_on=form.planned_on.data,
+                planned_time=form.start_time,
                 is_announced=form.is_announced.data == "yes",
                 by=current_user,
             )
             flash(
                 f"The visit to {home.name} is scheduled for "
-                f"{clock.format_date(visit.planned_on)}. {monitor.full_name} has been told"
+                f"{naming.planned_for(visit)}. {monitor.full_name} has been told"
                 + (
                     ", and so has the provider."
                     if visit.is_announced
@@ -228,7 +236,17 @@ def schedule_visit():
                 "success",
             )
             return _back_to(visit)
-    return render_template("quality/schedule_visit.html", form=form, has_homes=bool(homes))
+    return render_template(
+        "quality/schedule_visit.html",
+        form=form,
+        has_homes=bool(homes),
+        # For the script that chooses the type when a home is chosen: routine unless named.
+        next_types={
+            str(home_id): visit_type.name
+            for home_id, visit_type in next_types.items()
+            if visit_type is not VisitType.routine
+        },
+    )
 
 
 def _open_visit_or_back(visit_id: int, changed: str) -> Visit:
@@ -244,17 +262,27 @@ def _open_visit_or_back(visit_id: int, changed: str) -> Visit:
 def reschedule_visit(visit_id: int):
     visit = _open_visit_or_back(visit_id, "changed")
     form = RescheduleVisitForm(
-        data={"planned_on": visit.planned_on, "monitor_id": visit.monitor_id}
+        data={
+            "planned_on": visit.planned_on,
+            "planned_time": visit.planned_time,
+            "monitor_id": visit.monitor_id,
+        }
     )
+    if not visit.is_announced:
+        del form.planned_time  # The provider is not told when: there is no time to keep.
     form.monitor_id.choices = _monitor_choices()
     if form.validate_on_submit():
         monitor = db.session.get(User, form.monitor_id.data)
         with refusal_shown_on(form.planned_on):
             operations.reschedule_visit(
-                visit, planned_on=form.planned_on.data, monitor=monitor, by=current_user
+                visit,
+                planned_on=form.planned_on.data,
+                planned_time=form.start_time,
+                monitor=monitor,
+                by=current_user,
             )
             flash(
-                f"The visit is planned for {clock.format_date(visit.planned_on)} with "
+                f"The visit is planned for {naming.planned_for(visit)} with "
                 f"{visit.monitor.full_name}.",
                 "success",
             )
@@ -415,7 +443,8 @@ def finalise_visit(visit_id: int):
                     message += (
                         " A follow-up visit has been scheduled for "
                         f"{clock.format_date(follow_up.planned_on)} with "
-                        f"{follow_up.monitor.full_name} (announced)."
+                        f"{follow_up.monitor.full_name} (announced). The provider has been "
+                        "told the date: give the visit a start time to tell them when."
                     )
                 flash(message, "success")
                 return _back_to(visit)

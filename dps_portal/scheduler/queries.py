@@ -2,10 +2,11 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, column, inspect, select, table, union_all
+from sqlalchemy import Select, and_, column, inspect, or_, select, table, union_all
+from sqlalchemy.orm import aliased
 
 from dps_portal.extensions import db
-from dps_portal.scheduler.models import JobRun
+from dps_portal.scheduler.models import JobOutcome, JobRun
 from dps_portal.scheduler.runner import JOBSTORE_TABLE
 
 PAGE_SIZE = 50
@@ -51,3 +52,25 @@ def runs(job_id: str | None = None) -> Select:
     if job_id is not None:
         query = query.where(JobRun.job_id == job_id)
     return query
+
+
+def failing_runs(job_ids: list[str]) -> Select:
+    """The jobs failing now: each job's latest run where it failed (a later success or a
+    run under way means it is not failing). The administrators' home page counts these."""
+    later = aliased(JobRun)
+    has_later = (
+        select(later.id)
+        .where(
+            later.job_id == JobRun.job_id,
+            or_(
+                later.started_at > JobRun.started_at,
+                and_(later.started_at == JobRun.started_at, later.id > JobRun.id),
+            ),
+        )
+        .exists()
+    )
+    return (
+        select(JobRun)
+        .where(JobRun.job_id.in_(job_ids), JobRun.outcome == JobOutcome.failed, ~has_later)
+        .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+    )

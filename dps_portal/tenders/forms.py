@@ -41,6 +41,7 @@ from dps_portal.core.forms import (
 )
 from dps_portal.documents.forms import AcceptableDocument
 from dps_portal.documents.storage import DocumentRefused, check_document
+from dps_portal.framework.models import current_framework
 from dps_portal.tenders import rules
 from dps_portal.tenders.models import DeclineReason, Funding
 
@@ -297,7 +298,7 @@ class CriteriaForm(FlaskForm):
         "Abnormally low line (per cent of the median compliant total)",
         description=(
             "A compliant bid whose total weekly cost is below this share of the median is "
-            f"flagged for you to check. The default is {rules.DEFAULT_ABNORMALLY_LOW_PERCENT}."
+            "flagged for you to check."
         ),
         noun="the abnormally low line",
         example=70,
@@ -345,6 +346,15 @@ class CriteriaForm(FlaskForm):
         FormField(QuestionForm), min_entries=rules.MAX_QUESTIONS, max_entries=rules.MAX_QUESTIONS
     )
     submit = SubmitField("Save criteria", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        framework = current_framework()
+        if framework is not None:
+            self.abnormally_low_percent.description += (
+                f" The framework’s line, which a new tender starts from, is "
+                f"{framework.abnormally_low_percent}."
+            )
 
     def filled_questions(self) -> list[tuple[str, str, int, int]]:
         return [

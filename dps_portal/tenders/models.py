@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    select,
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
@@ -30,6 +31,7 @@ from dps_portal.core.models import Base, IdMixin, TimestampMixin, enum_type, for
 from dps_portal.core.money import Money
 from dps_portal.core.roles import Role
 from dps_portal.core.states import StateEnum
+from dps_portal.framework.models import Category, Framework
 from dps_portal.tenders import rules
 
 
@@ -140,6 +142,16 @@ tender_preferred_district = Table(
 )
 
 
+def _framework_abnormally_low_percent(context) -> int:
+    """A new tender's abnormally low line: its category's framework's, read as it is inserted."""
+    category_id = context.get_current_parameters()["category_id"]
+    return context.connection.scalar(
+        select(Framework.abnormally_low_percent)
+        .join(Category, Category.framework_id == Framework.id)
+        .where(Category.id == category_id)
+    )
+
+
 class Tender(IdMixin, TimestampMixin, Base):
     """A mini-tender for one placement: the request, the award criteria and the deadline."""
 
@@ -208,10 +220,11 @@ class Tender(IdMixin, TimestampMixin, Base):
     evaluator_count: Mapped[int] = mapped_column(
         default=rules.DEFAULT_EVALUATORS, server_default=str(rules.DEFAULT_EVALUATORS)
     )
-    # A compliant bid below this per cent of the median compliant total is flagged.
+    # A compliant bid below this per cent of the median compliant total is flagged. A new
+    # tender starts from its framework's line (administrators keep it); "70" is only the
+    # database's own default, for a row written outside the models.
     abnormally_low_percent: Mapped[int] = mapped_column(
-        default=rules.DEFAULT_ABNORMALLY_LOW_PERCENT,
-        server_default=str(rules.DEFAULT_ABNORMALLY_LOW_PERCENT),
+        default=_framework_abnormally_low_percent, server_default="70"
     )
     # Working days between telling the bidders and confirming the award; 0 allowed.
     standstill_working_days: Mapped[int] = mapped_column(

@@ -58,8 +58,20 @@ OFFICER_FILTERS = {
     "draft": "Drafts",
     "open": "Open",
     "closed": "Closed, waiting to be opened",
+    "evaluating": "Being evaluated",
+    "moderated": "Moderated, to award",
+    "approval": "Award waiting for approval",
+    "standstill": "In standstill",
     "later": "Opened, evaluated or awarded",
     "ended": "Cancelled or ended without award",
+}
+
+# The filters that are states (the officers' home page counts the same states).
+OFFICER_STATE_FILTERS = {
+    "evaluating": (TenderState.opened, TenderState.evaluating),
+    "moderated": (TenderState.moderated,),
+    "approval": (TenderState.recommended,),
+    "standstill": (TenderState.standstill,),
 }
 
 
@@ -73,6 +85,8 @@ def officer_tenders(page: int, show: str | None = None):
         query = query.where(Tender.is_open_at(now))
     elif show == "closed":
         query = query.where(Tender.is_closed_at(now))
+    elif show in OFFICER_STATE_FILTERS:
+        query = query.where(Tender.state.in_(OFFICER_STATE_FILTERS[show]))
     elif show == "later":
         query = query.where(
             Tender.state.in_(
@@ -158,11 +172,28 @@ def invited_providers_page(tender: Tender, page: int):
 # Providers' pages.
 
 PROVIDER_FILTERS = {
+    "to_answer": "Open, to answer",
+    "bid_in": "Open, bid submitted",
     "open": "Open",
     "closing_soon": "Closing soon",
     "closed": "Closed",
     "awarded": "Awarded",
 }
+
+
+def has_bid_in():
+    """SQL for a TenderInvitation answered by a submitted bid (not withdrawn)."""
+    return (
+        select(Bid.id)
+        .where(Bid.invitation_id == TenderInvitation.id, Bid.state == BidState.submitted)
+        .exists()
+    )
+
+
+def is_unanswered():
+    """SQL for a TenderInvitation: neither declined nor answered by a submitted bid (the
+    provider's home page counts these, and the list's "to answer" filter shows them)."""
+    return TenderInvitation.declined_at.is_(None) & ~has_bid_in()
 
 
 def opportunities(provider_id: int, page: int, show: str | None = None):
@@ -180,6 +211,10 @@ def opportunities(provider_id: int, page: int, show: str | None = None):
     )
     if show == "open":
         query = query.where(Tender.is_open_at(now))
+    elif show == "to_answer":
+        query = query.where(Tender.is_open_at(now), is_unanswered())
+    elif show == "bid_in":
+        query = query.where(Tender.is_open_at(now), has_bid_in())
     elif show == "closing_soon":
         query = query.where(Tender.is_closing_soon_at(now))
     elif show == "closed":

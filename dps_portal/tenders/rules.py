@@ -17,13 +17,10 @@ MAX_SCORE = 5
 DEFAULT_WORD_LIMIT = 500
 DEFAULT_EVALUATORS = 2
 MAX_EVALUATORS = 5
-# A compliant bid below this per cent of the median compliant total weekly cost is flagged
-# as abnormally low, for an officer to check and explain.
-DEFAULT_ABNORMALLY_LOW_PERCENT = 70
 DEFAULT_STANDSTILL_WORKING_DAYS = 0
 MAX_STANDSTILL_WORKING_DAYS = 20
-# An award whose weekly cost x 52 is above this (configuration AWARD_APPROVAL_THRESHOLD)
-# needs a second officer's approval.
+# An award whose weekly cost x 52 is above the framework's award_approval_threshold needs a
+# second officer's approval.
 WEEKS_A_YEAR = 52
 # With no award this many working days after the deadline, the officers are reminded.
 NO_AWARD_REMINDER_WORKING_DAYS = 3

@@ -1,6 +1,7 @@
 """Vacancies: the beds a provider says are free in a home, per category and setting, from a
-date, with when it last said so. A vacancy not confirmed for a week (VACANCY_STALE_AFTER) is
-stale: direct awards do not offer it unless the officer asks to include stale ones."""
+date, with when it last said so. A vacancy not confirmed for the framework's
+`vacancy_stale_days` (a week unless administrators change it) is stale: direct awards do not
+offer it unless the officer asks to include stale ones."""
 
 from datetime import date, datetime
 

@@ -54,6 +54,8 @@ class BoardFilters:
     district_id: int | None = None
     setting_id: int | None = None
     include_stale: bool = False
+    # Only the stale ones (?stale=only: the officers' home page links to them).
+    stale_only: bool = False
 
 
 def board(filters: BoardFilters, page: int, now: datetime):
@@ -119,7 +121,9 @@ def _filtered(query, filters: BoardFilters, now: datetime):
         query = query.where(CareHome.district_id == filters.district_id)
     if filters.setting_id:
         query = query.where(Vacancy.setting_id == filters.setting_id)
-    if not filters.include_stale:
+    if filters.stale_only:
+        query = query.where(~Vacancy.is_fresh_since(fresh_since(now)))
+    elif not filters.include_stale:
         query = query.where(Vacancy.is_fresh_since(fresh_since(now)))
     return query
 

@@ -16,7 +16,7 @@ from dps_portal.providers.models import CareHome
 from dps_portal.providers.queries import own_row_or_404
 from dps_portal.vacancies import operations, queries
 from dps_portal.vacancies.forms import ConfirmVacanciesForm, VacancyForm
-from dps_portal.vacancies.rules import fresh_since
+from dps_portal.vacancies.rules import fresh_since, stale_after_in_words
 
 
 @role_required(Role.provider)
@@ -50,6 +50,7 @@ def edit_vacancies(home_id: int):
         form=form,
         confirm_form=ConfirmVacanciesForm(),
         fresh_since=fresh_since(),
+        stale_after=stale_after_in_words(),
     )
 
 
@@ -83,7 +84,8 @@ def show_board():
         category_id=id_from(request.args.get("category")),
         district_id=id_from(request.args.get("district")),
         setting_id=id_from(request.args.get("setting")),
-        include_stale=request.args.get("stale") == "yes",
+        include_stale=request.args.get("stale") in ("yes", "only"),
+        stale_only=request.args.get("stale") == "only",
     )
     now = clock.now()
     page = queries.board(filters, requested_page(), now)

@@ -167,6 +167,8 @@ def test_an_invited_address_with_an_account_is_told_and_the_inviter_is_not(clien
     assert "Ivy Inviter" in email.body_text
     assert inviter.provider.display_name in email.body_text
     assert "no invitation was sent" in email.body_text
+    # How to reach the council, from its framework's data (none here: the team by name).
+    assert "contact the council’s contracts team." in email.body_text
     # Nothing about the account reaches the inviter, and no user was made.
     assert db.session.scalar(select(func.count(User.id))) == 2
 

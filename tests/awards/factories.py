@@ -22,10 +22,18 @@ from tests.factories import make_home
 
 
 def access_matrix_values(provider_user, officer) -> dict:
-    home = make_home(provider_user.provider, name="Direct Award Home")
+    offer = offer_waiting(provider_user, officer)
+    return {"award_id": offer.direct_award_id, "listing_id": offer.listing_id, "offer_id": offer.id}
+
+
+def offer_waiting(
+    provider_user, officer, *, home_name="Direct Award Home", reference="DA-TEST-0001"
+):
+    """An offer to a new home of the provider user's organisation, waiting for its answer."""
+    home = make_home(provider_user.provider, name=home_name)
     vacancy = add_vacancy(home, 3, available_from=clock.today_uk())
     award = DirectAward(
-        reference="DA-TEST-0001",
+        reference=reference,
         state=DirectAwardState.open,
         justification=Justification.emergency,
         person_reference="AM-0001",
@@ -50,6 +58,6 @@ def access_matrix_values(provider_user, officer) -> dict:
     ]
     db.session.add(award)
     db.session.flush()
-    listing = award.listings[0]
-    offer = operations.make_offer(award, listing, reason=ChoiceReason.lowest_rate, by=officer)
-    return {"award_id": award.id, "listing_id": listing.id, "offer_id": offer.id}
+    return operations.make_offer(
+        award, award.listings[0], reason=ChoiceReason.lowest_rate, by=officer
+    )

@@ -220,11 +220,30 @@ def test_provider_fairness_counts(market):
     operations.make_offer(
         award, award.listings[1], reason=ChoiceReason.specialist_fit, by=market["officer"]
     )
-    rows = {row.provider_id: row for row in provider_fairness(RegisterFilters())}
+    page, listed = provider_fairness(RegisterFilters())
+    assert page.total == len(listed) == 2
+    rows = {row.provider_id: row for row in listed}
     cheap = rows[market["cheap"].provider_id]
     dear = rows[market["dear"].provider_id]
     assert (cheap.listed, cheap.offered, cheap.declined, cheap.beds_declared) == (1, 1, 1, 1)
     assert (dear.listed, dear.offered, dear.accepted, dear.beds_declared) == (1, 1, 0, 2)
+    # A page at a time, the most often listed first (ties by name): its total counts them all.
+    first, on_first = provider_fairness(RegisterFilters(), per_page=1)
+    second, on_second = provider_fairness(RegisterFilters(), page=2, per_page=1)
+    assert first.total == second.total == 2 and first.pages == 2
+    assert {on_first[0].provider_id, on_second[0].provider_id} == set(rows)
+    assert on_first[0].provider_name < on_second[0].provider_name
+    beyond, none = provider_fairness(RegisterFilters(), page=3, per_page=1)
+    assert none == [] and beyond.total == 2
+
+
+def test_provider_fairness_page(market, client):
+    _offered(market)
+    sign_in(client, market["officer"])
+    text = page_text(client.get("/direct-awards/register/providers"))
+    assert "2 providers listed" in text
+    assert "Cheap House" not in text  # providers, not homes
+    assert client.get("/direct-awards/register/providers?page=9&from=x").status_code == 200
 
 
 # Wrong users.
@@ -235,6 +254,7 @@ OFFICER_URLS = [
     ("post", "/direct-awards/new"),
     ("get", "/direct-awards/register"),
     ("get", "/direct-awards/register.csv"),
+    ("get", "/direct-awards/register/providers"),
     ("get", "/direct-awards/{award}"),
     ("get", "/direct-awards/{award}/listings/{listing}/offer"),
     ("post", "/direct-awards/{award}/listings/{listing}/offer"),

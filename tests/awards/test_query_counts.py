@@ -76,6 +76,7 @@ def test_the_search_and_the_pages_ask_a_fixed_number_of_statements(app, db):
         "/direct-awards",
         f"/direct-awards/{award_id}",
         "/direct-awards/register",
+        "/direct-awards/register/providers",
     ]
     before = {url: _page(client, url) for url in urls}
 

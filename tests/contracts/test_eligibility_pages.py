@@ -53,7 +53,7 @@ def test_an_admitted_home_without_visit_or_terms_shows_each_reason(client, db):
     html = _placements(_page(client, user, f"/homes/{home.id}"))
 
     assert "Placements" in html
-    assert "Ashgrove House cannot receive new placements yet" in html
+    assert "Ashgrove House cannot receive new placements." in html
     assert "Not eligible" in html
     assert "No satisfactory initial quality-monitoring visit" in html
     assert "Terms and conditions v1 not accepted" in html
@@ -81,6 +81,10 @@ def test_a_suspended_home_shows_the_suspension_and_its_reason(client, db):
     home = make_eligible_home("MH")
     suspend(home.provider, home, reason="Safeguarding concern")
     user = make_user(Role.provider, provider=home.provider)
+    framework = category("MH").framework
+    framework.contracts_team_name = "Placements team"
+    framework.contact_email = "placements@testshire.gov.uk"
+    framework.contact_phone = "01234 567890"
     db.session.commit()
 
     html = _placements(_page(client, user, f"/homes/{home.id}"))
@@ -88,6 +92,65 @@ def test_a_suspended_home_shows_the_suspension_and_its_reason(client, db):
     assert "Not eligible" in html
     assert "Suspended: Safeguarding concern" in html
     assert "Existing placements continue" in html
+    # Who to contact, and how: the council's details, not a team without a name.
+    assert (
+        "Contact the Placements team at placements@testshire.gov.uk or 01234 567890 about "
+        "what needs to change." in html
+    )
+    assert "cannot receive new placements yet" not in html
+
+
+def _homes_row(html: str, home) -> str:
+    """One home's row of the provider's homes list."""
+    start = html.index(f'data-home="{home.id}"')
+    return html[start : html.index("</tr>", start)]
+
+
+def test_the_homes_list_shows_each_homes_eligibility_per_admitted_category(client, db):
+    eligible = make_eligible_home("MH", "LDA")
+    provider = eligible.provider
+    suspended = make_eligible_home("MH", "LDA", provider=provider)
+    suspend(provider, suspended, reason="Safeguarding concern")
+    waiting = admit_home(make_home(provider, name="Waiting House"), "MH")
+    not_put_forward = make_home(provider, name="Not Forward House")
+    user = make_user(Role.provider, provider=provider)
+    db.session.commit()
+
+    html = _page(client, user, "/homes")
+
+    row = _homes_row(html, eligible)
+    assert row.count("Eligible</strong>") == 2 and "Not eligible" not in row
+    assert 'data-category="MH"' in row and 'data-category="LDA"' in row
+    assert "Mental Health" in row
+    row = _homes_row(html, suspended)
+    assert row.count("Not eligible") == 2
+    assert (
+        f'<a class="govuk-link" href="/homes/{suspended.id}#placements">Suspended: '
+        "Safeguarding concern</a>" in row
+    )
+    # The first reason, and how many more the home page lists.
+    row = _homes_row(html, waiting)
+    assert "No satisfactory initial quality-monitoring visit</a>" in row
+    assert re.search(
+        r"Home not put forward for Learning Disabilities[^<]*, and 1 more reason</a>", row
+    )
+    row = _homes_row(html, not_put_forward)
+    assert row.count("Not eligible") == 2
+    assert "Home not put forward for Mental Health" in row
+
+
+def test_the_homes_list_of_a_provider_not_admitted_says_what_comes_first(client, db):
+    publish_terms()
+    home = make_home(name="Ashgrove House")
+    user = make_user(Role.provider, provider=home.provider)
+    db.session.commit()
+
+    html = _page(client, user, "/homes")
+
+    assert "Ashgrove House" in html
+    assert "once your organisation is admitted to a category" in html
+    assert "New placements" not in html
+    assert "Not eligible" not in html
 
 
 @pytest.mark.parametrize(

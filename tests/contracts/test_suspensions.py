@@ -506,7 +506,7 @@ def test_the_officers_dashboard_counts_recommendations_waiting(client, db, peopl
 
     text = client.get("/officer").get_data(as_text=True)
 
-    assert "Suspension recommendations waiting: <strong>2</strong>" in text
+    assert "Suspension recommendations to decide: <strong>2</strong>" in text
     assert 'href="/suspensions"' in text
 
 

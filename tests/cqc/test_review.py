@@ -62,7 +62,8 @@ def test_the_dashboard_counts_the_reviews(client, db, officer, flagged):
 
     page = client.get(dashboard).get_data(as_text=True)
 
-    assert "CQC ratings to review: 1" in page
+    assert "CQC ratings to review: <strong>1</strong>" in page
+    assert 'href="/cqc/reviews"' in page
 
 
 def test_the_review_page_shows_the_history_and_eligibility(client, db, officer):

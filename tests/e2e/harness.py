@@ -150,7 +150,13 @@ def axe_violations(page: Page, *, context: str | dict | None = None) -> list[dic
 
 
 def check_accessibility(page: Page, *, context: str | dict | None = None) -> None:
-    """Fail with a readable list if axe-core finds WCAG 2.2 A or AA violations on the page."""
+    """Fail with a readable list if axe-core finds WCAG 2.2 A or AA violations on the page,
+    or if the page is wider than a phone's screen (assert_fits_narrow_screen)."""
+    _assert_no_axe_violations(page, context=context)
+    assert_fits_narrow_screen(page)
+
+
+def _assert_no_axe_violations(page: Page, *, context: str | dict | None = None) -> None:
     violations = axe_violations(page, context=context)
     if not violations:
         return
@@ -165,6 +171,87 @@ def check_accessibility(page: Page, *, context: str | dict | None = None) -> Non
             if node["summary"]:
                 lines.append(f"        {_one_line(node['summary'])}")
     raise AssertionError("\n".join(lines))
+
+
+# A phone's screen in CSS pixels (an iPhone's is 375 wide); below GOV.UK's tablet breakpoint.
+NARROW_SCREEN = {"width": 375, "height": 800}
+
+# The elements that end right of the screen, innermost first, each as a short selector. One
+# inside an element that clips or scrolls its content (a visually hidden table head) does not
+# widen the page, so it is left out.
+_STICKING_OUT = """(limit) => {
+  const width = document.documentElement.clientWidth;
+  const clipped = (element) => {
+    for (let up = element.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") return true;
+    }
+    return false;
+  };
+  const selector = (element) => {
+    const parts = [];
+    for (let e = element; e && e !== document.body && parts.length < 4; e = e.parentElement) {
+      let part = e.tagName.toLowerCase();
+      if (e.id) { parts.unshift(part + "#" + e.id); break; }
+      part += [...e.classList].slice(0, 2).map((name) => "." + name).join("");
+      parts.unshift(part);
+    }
+    return parts.join(" > ");
+  };
+  // Where its box ends, or its content when that is wider (a line of text that cannot wrap).
+  const rightEdge = (element) => {
+    const box = element.getBoundingClientRect();
+    if (getComputedStyle(element).overflowX !== "visible") return box.right;
+    return Math.max(box.right, box.left + element.scrollWidth);
+  };
+  const wide = new Set(
+    [...document.body.querySelectorAll("*")].filter((element) => {
+      const box = element.getBoundingClientRect();
+      return (box.width || box.height) && rightEdge(element) > width + 1 && !clipped(element);
+    })
+  );
+  return [...wide]
+    .filter((element) => ![...element.querySelectorAll("*")].some((inner) => wide.has(inner)))
+    .slice(0, limit)
+    .map((element) => ({
+      selector: selector(element),
+      right: Math.round(rightEdge(element)),
+      text: element.textContent || "",
+    }));
+}"""
+
+_AFTER_LAYOUT = (
+    "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+)
+
+
+def assert_fits_narrow_screen(page: Page) -> None:
+    """Fail, naming the elements that stick out, if the page scrolls sideways on a phone.
+
+    The page is shown 375 pixels wide, measured, and given back its own size: a test can call
+    this on any page without changing what it sees next.
+    """
+    size = page.viewport_size
+    page.set_viewport_size(NARROW_SCREEN)
+    try:
+        page.evaluate(_AFTER_LAYOUT)
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        if widths[0] <= widths[1]:
+            return
+        lines = [
+            f"{page.url} is {widths[0]} pixels wide on a {widths[1]}-pixel screen:"
+            " it scrolls sideways. What sticks out:"
+        ]
+        for element in page.evaluate(_STICKING_OUT, 12):
+            lines.append(
+                f"  - {element['selector']} (right edge at {element['right']}px)"
+                f" {_one_line(element['text'], 80)}".rstrip()
+            )
+        screenshot = save_screenshot(page, f"narrow-{page.url}", FAILURE_SCREENSHOTS)
+        lines.append(f"  Screenshot: {screenshot}")
+        raise AssertionError("\n".join(lines))
+    finally:
+        if size is not None:
+            page.set_viewport_size(size)
 
 
 def _one_line(text: str, limit: int = 200) -> str:

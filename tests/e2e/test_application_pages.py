@@ -63,9 +63,10 @@ def test_a_provider_works_through_the_application_pages(page):
     _checked(page)
 
     # Leave the demo organisation free to apply in other tests.
-    page.goto(f"{application_url}/withdraw")
+    page.goto(application_url)
+    page.get_by_role("link", name="Delete this draft").click()
+    expect(page.locator("h1")).to_have_text("Are you sure you want to delete this draft?")
     _checked(page)
-    page.get_by_role("textbox").fill("Checked the pages in a browser.")
-    page.get_by_role("button", name="Withdraw application").click()
-    expect(page.locator(".govuk-notification-banner")).to_contain_text("has been withdrawn")
+    page.get_by_role("button", name="Delete draft").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("has been deleted")
     _checked(page)

@@ -44,7 +44,7 @@ def test_the_organisation_pages(page):
     checked(page)
 
     page.goto("/provider")
-    expect(page.get_by_role("heading", name="Before you apply")).to_be_visible()
+    expect(page.get_by_role("heading", name="What needs you")).to_be_visible()
     checked(page)
 
 
@@ -65,6 +65,10 @@ def test_the_care_home_pages(page):
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("h1")).to_have_text("Add a care home")
     expect(page.get_by_label("CQC location ID")).to_have_value("1-987654321012")
+    # The council has no CQC data for this ID: the page says so, and the details are typed.
+    expect(page.locator("[data-cqc-lookup=none]")).to_contain_text(
+        "The council holds no CQC data for this location ID"
+    )
     checked(page)
     page.get_by_label("Registered beds").fill("twelve")
     page.get_by_role("button", name="Save care home").click()
@@ -75,6 +79,8 @@ def test_the_care_home_pages(page):
     checked(page)
 
     page.goto("/homes")
+    # Each home's eligibility in each category the provider is admitted to.
+    expect(page.locator("table .govuk-tag").first).to_be_visible()
     page.locator("table a").first.click()
     expect(page).to_have_url(re.compile(r"/homes/\d+$"))
     checked(page)

@@ -64,23 +64,25 @@ def test_an_officer_reviews_and_decides_and_the_provider_confirms_a_declaration(
     expect(page.locator("#decision-clock")).to_contain_text("working days left")
     _checked(page, "application")
 
-    # A failed section without a comment: the error summary, and the choice kept.
-    insurance = page.locator('section[aria-labelledby="section-insurance"]')
-    insurance.get_by_label("Fail", exact=True).check()
-    insurance.get_by_role("button", name="Save review").click()
+    # Each section has its page: a failed section without a comment shows the error
+    # summary, and the choice is kept.
+    page.get_by_role("link", name="Insurance", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Insurance")
+    _checked(page, "section")
+    page.get_by_label("Fail", exact=True).check()
+    page.get_by_role("button", name="Save and go to the next section").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why the section fails")
-    expect(
-        page.locator('section[aria-labelledby="section-insurance"]').get_by_label(
-            "Fail", exact=True
-        )
-    ).to_be_checked()
+    expect(page.get_by_label("Fail", exact=True)).to_be_checked()
     _checked(page)
-    insurance = page.locator('section[aria-labelledby="section-insurance"]')
-    insurance.get_by_label("Comment (needed if it fails)").fill(
+    page.get_by_label("Comment (needed if it fails)").fill(
         "Employer's liability certificate is unsigned"
     )
-    insurance.get_by_role("button", name="Save review").click()
+    page.get_by_role("button", name="Save and go to the next section").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("has been saved")
+    expect(page.locator("h1")).to_have_text("CQC registration and Statement of Purpose")
+    _checked(page)
+    page.get_by_role("link", name="Back to the sections").click()
+    expect(page.locator("#sections-reviewed")).to_contain_text("1 of 10 sections reviewed")
     _checked(page)
 
     page.get_by_role("button", name="Ask for clarification").click()
@@ -107,13 +109,16 @@ def test_an_officer_reviews_and_decides_and_the_provider_confirms_a_declaration(
     expect(page.locator("#section-outcomes")).to_contain_text("Not reviewed")
     _checked(page, context=REVEALING_RADIOS)
     page.get_by_role("link", name="Back to the application").click()
+    # From the first section to the last, each saved in turn goes on to the next.
+    page.locator("#review-sections").get_by_role("link").first.click()
     for key in section_keys:
-        if key == "insurance":
-            continue
-        section = page.locator(f'section[aria-labelledby="section-{key}"]')
-        section.get_by_label("Pass", exact=True).check()
-        section.get_by_role("button", name="Save review").click()
+        if key != "insurance":
+            page.get_by_label("Pass", exact=True).check()
+        last = key == section_keys[-1]
+        button = "Save and go back to the sections" if last else "Save and go to the next section"
+        page.get_by_role("button", name=button).click()
         expect(page.locator(".govuk-notification-banner")).to_contain_text("has been saved")
+    expect(page.locator("#sections-reviewed")).to_contain_text("10 of 10 sections reviewed")
 
     page.get_by_role("button", name="Decide", exact=True).click()
     expect(page.locator("h1")).to_have_text("Decide the application")

@@ -84,8 +84,9 @@ def test_the_officer_home(client, db):
     sign_in(client, officer)
     assert_flat(client, db, "/officer", grow)
     page = client.get("/officer").get_data(as_text=True)
-    assert "Applications awaiting a decision: <strong>20</strong>" in page
-    assert "<strong>7</strong> past their decision date" in page
+    assert "Applications past their decision date: <strong>7</strong>" in page
+    assert "Suspension recommendations to decide: <strong>20</strong>" in page
+    assert "CQC ratings to review: <strong>10</strong>" in page
 
 
 def test_the_monitor_home(client, db):
@@ -111,18 +112,21 @@ def test_the_administrator_home(client, db):
     def grow(count: int) -> None:
         for number in range(count):
             user = make_user(Role.quality_monitor, password=None, is_active=bool(number % 2))
+            user.locked_until = clock.now() + timedelta(minutes=10) if number % 2 else None
             db.session.add(
                 OutboxEmail(
                     to_address=user.email,
                     subject="Welcome",
                     body_text="Hello",
-                    state=OutboxState.queued if number % 2 else OutboxState.sent,
+                    state=[OutboxState.queued, OutboxState.sent, OutboxState.failed][number % 3],
                 )
             )
             record_event(AuditAction.user_invited, actor=admin, subject=user)
 
     sign_in(client, admin)
     assert_flat(client, db, "/admin", grow)
+    page = client.get("/admin").get_data(as_text=True)
+    assert "Users locked out after too many failed sign-ins: <strong>10</strong>" in page
 
 
 def test_the_provider_home(client, db):
@@ -142,4 +146,4 @@ def test_the_provider_home(client, db):
     assert_flat(client, db, "/provider", grow)
     page = client.get("/provider").get_data(as_text=True)
     assert "Quality actions to answer: <strong>20</strong>" in page
-    assert "data-terms-alert" in page
+    assert 'data-work="terms"' in page

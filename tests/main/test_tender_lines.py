@@ -29,14 +29,14 @@ def test_the_officer_home_counts_open_and_closed_tenders(client, db):
     sign_in(client, officer)
 
     text = page_text(client.get("/officer"))
-    assert "Open: 2 , the next closing" in text
-    assert "Closed, bids to open: 0" in text
+    assert "Mini-tenders open for bids: 2 The next closes on" in text
+    assert "Mini-tenders closed with bids to open:" not in text
 
     with clock.frozen(closing.closes_at + timedelta(minutes=1)):
         sign_in_afresh(client, officer)
         text = page_text(client.get("/officer"))
-    assert "Open: 1 , the next closing" in text
-    assert "Closed, bids to open: 1" in text
+    assert "Mini-tenders open for bids: 1 The next closes on" in text
+    assert "Mini-tenders closed with bids to open: 1" in text
 
 
 def test_the_provider_home_counts_invitations_to_answer_and_bids_in(client, db):
@@ -97,8 +97,8 @@ def test_direct_award_offers_show_on_the_officer_and_provider_homes(client, db):
 
     sign_in(client, officer)
     text = page_text(client.get("/officer"))
-    assert "Offers waiting for a provider's answer: 1" in text
-    assert "Direct awards to offer to the next home: 0" in text
+    assert "Direct-award offers waiting for a provider's answer: 1" in text
+    assert "Direct awards with no offer waiting:" not in text
 
     sign_in_afresh(client, provider_user)
     text = page_text(client.get("/provider"))
@@ -113,5 +113,5 @@ def test_direct_award_offers_show_on_the_officer_and_provider_homes(client, db):
     with clock.frozen(clock.now() + timedelta(hours=5)):
         sign_in_afresh(client, officer)
         text = page_text(client.get("/officer"))
-    assert "Offers waiting for a provider's answer: 0" in text
-    assert "Direct awards to offer to the next home: 1" in text
+    assert "Direct-award offers waiting for a provider's answer:" not in text
+    assert "Direct awards with no offer waiting: 1" in text

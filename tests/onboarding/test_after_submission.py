@@ -129,28 +129,58 @@ def test_the_summary_reads_answers_as_people_do(client, db):
 # Withdrawing.
 
 
-def test_a_draft_is_withdrawn_with_a_reason(client, db):
+def test_a_draft_is_deleted_without_a_reason(client, db):
     application, user = make_draft_application()
     db.session.commit()
     sign_in(client, user)
 
-    page = client.get(f"/applications/{application.id}/withdraw")
-    missing = client.post(f"/applications/{application.id}/withdraw", data={"reason": "  "})
-    done = client.post(
-        f"/applications/{application.id}/withdraw", data={"reason": "We sold the homes."}
-    )
+    shown = page_text(client.get(f"/applications/{application.id}"))
+    page = page_text(client.get(f"/applications/{application.id}/withdraw"))
+    done = client.post(f"/applications/{application.id}/withdraw", data={})
 
-    assert "Are you sure you want to withdraw this application?" in page_text(page)
-    assert error_summary(missing) == ["Enter why you are withdrawing the application"]
+    assert "Delete this draft" in shown and "Withdraw this application" not in shown
+    # The confirmation says what happens, and asks for no reason.
+    assert "Are you sure you want to delete this draft?" in page
+    assert "The council has not seen this draft and will not see it." in page
+    assert "it stays in your list of applications, marked as a deleted draft" in page
+    assert "Why are you withdrawing" not in page
+    assert "Delete draft" in page and "Withdraw application" not in page
     assert done.headers["Location"] == "/applications"
     db.session.refresh(application)
     assert application.state is ApplicationState.withdrawn
-    assert application.withdrawal_reason == "We sold the homes."
+    assert application.is_deleted_draft
+    assert application.withdrawal_reason == ""
     [event] = _events(db, AuditAction.application_withdrawn)
-    assert event.after == {"state": "withdrawn", "reason": "We sold the homes."}
+    assert event.after == {"state": "withdrawn", "reason": ""}
     assert db.session.scalars(select(Notification)).all() == []
+    listed = page_text(client.get("/applications"))
+    assert f"Draft application {application.reference} has been deleted." in listed
+    assert f"{application.reference} Draft deleted" in listed
+    shown = page_text(client.get(f"/applications/{application.id}"))
+    assert "Deleted" in shown and "Reason" not in shown and "None given" not in shown
     # The organisation may start again at once.
     assert client.post("/applications/start").status_code == 302
+
+
+def test_withdrawing_a_submitted_application_asks_why(client, db):
+    application = make_complete_application(submit=True)
+    user = make_user(Role.provider, provider=application.provider)
+    db.session.commit()
+    sign_in(client, user)
+
+    shown = page_text(client.get(f"/applications/{application.id}"))
+    page = page_text(client.get(f"/applications/{application.id}/withdraw"))
+    missing = client.post(f"/applications/{application.id}/withdraw", data={"reason": "  "})
+
+    assert "Withdraw this application" in shown and "Delete this draft" not in shown
+    assert "Are you sure you want to withdraw this application?" in page
+    assert error_summary(missing) == ["Enter why you are withdrawing the application"]
+    client.post(f"/applications/{application.id}/withdraw", data={"reason": "We sold the homes."})
+    db.session.refresh(application)
+    assert application.withdrawal_reason == "We sold the homes."
+    assert not application.is_deleted_draft
+    shown = page_text(client.get(f"/applications/{application.id}"))
+    assert "Withdrawn" in shown and "Reason We sold the homes." in shown
 
 
 def test_withdrawing_a_submitted_application_tells_the_officers(client, db):
@@ -180,10 +210,40 @@ def test_a_decided_or_withdrawn_application_cannot_be_withdrawn(client, db):
         f"/applications/{application.id}/withdraw", data={"reason": "Again"}, follow_redirects=True
     )
 
-    assert "it can no longer be withdrawn" in page_text(response)
+    assert f"Draft application {application.reference} has already been deleted." in page_text(
+        response
+    )
     with pytest.raises(OperationRefused):
         withdraw_application(application, by=user, reason="Again")
     assert len(_events(db, AuditAction.application_withdrawn)) == 1
+
+
+# The decision, as the provider reads it.
+
+
+def test_a_decision_shows_reasons_only_where_there_are_some(client, db):
+    from dps_portal.onboarding.models import CategoryDecision
+
+    application = make_complete_application(submit=True)
+    user = make_user(Role.provider, provider=application.provider)
+    admitted, rejected = application.categories
+    for chosen, decision, reasons in (
+        (admitted, CategoryDecision.admitted, ""),
+        (rejected, CategoryDecision.rejected, "No evidence of specialist training."),
+    ):
+        chosen.decision, chosen.reasons = decision, reasons
+        chosen.decided_at = clock.now()
+    application.state = ApplicationState.decided
+    application.decided_at = clock.now()
+    db.session.commit()
+    sign_in(client, user)
+
+    text = page_text(client.get(f"/applications/{application.id}"))
+
+    assert f"{admitted.category.name} Decision Admitted {rejected.category.name}" in text
+    assert "Decision Rejected Reasons No evidence of specialist training." in text
+    assert "None given" not in text
+    assert text.count("Reasons") == 1
 
 
 # Clarifications.

@@ -89,11 +89,17 @@ def test_a_wrong_location_id_is_asked_again(client, signed_in_owner, typed, mess
     assert 'name="name"' not in page
 
 
-def test_without_cqc_data_the_details_form_is_empty_but_for_the_id(client, signed_in_owner):
+def test_without_cqc_data_the_page_says_so_and_asks_for_the_details(client, signed_in_owner):
     page = client.get("/homes/add", query_string={"cqc_location_id": " 1-134558905 "}).get_data(
         as_text=True
     )
     assert "Details from the CQC" not in page
+    # Said plainly, with the way back to the ID and the way on by hand.
+    assert 'data-cqc-lookup="none"' in page
+    assert "The council holds no CQC data for this location ID" in page
+    assert "Check that 1-134558905 is the location ID on the CQC’s page for the home." in page
+    assert 'href="/homes/add">enter the CQC location ID again</a>' in page
+    assert "enter the home’s details below yourself" in page
     assert value_of(page, "cqc_location_id") == "1-134558905"
     assert value_of(page, "name") == ""
     assert checked(page, "district_id") is None
@@ -136,6 +142,37 @@ def test_cqc_data_fills_in_the_details(client, db, framework, signed_in_owner):
     assert (
         "The CQC’s published rating, Requires improvement (14 March 2025), will be recorded "
         "with the home." in page
+    )
+
+
+def test_a_location_the_cqc_data_only_rates_asks_for_the_details(client, db, signed_in_owner):
+    """A ratings file alone names no location: the form is not passed off as filled in."""
+    make_cqc_location(
+        location_id="1-101000001",
+        name="",
+        overall_rating="Good",
+        rating_published_on=date(2025, 3, 14),
+    )
+    db.session.commit()
+    page = client.get("/homes/add", query_string={"cqc_location_id": "1-101000001"}).get_data(
+        as_text=True
+    )
+    assert 'data-cqc-lookup="rating-only"' in page
+    assert "The council holds only the CQC’s rating for this location" in page
+    assert "We have filled in" not in page
+    assert "The CQC’s published rating, Good (14 March 2025), will be recorded" in page
+    assert value_of(page, "cqc_location_id") == "1-101000001"
+    assert value_of(page, "name") == ""
+
+
+def test_the_manager_hint_says_when_the_manager_is_needed(client, signed_in_owner):
+    page = client.get("/homes/add", query_string={"cqc_location_id": "1-134558905"}).get_data(
+        as_text=True
+    )
+    assert "Registered manager (optional)" in page
+    assert (
+        "You can leave this blank for now, for example while the post is vacant. You must add "
+        "it before you submit an application that puts this home forward." in page
     )
 
 
@@ -280,7 +317,7 @@ def test_the_manager_may_be_left_blank(client, db, framework, signed_in_owner):
     assert client.post("/homes/add", data=form).status_code == 302
     home = db.session.scalars(select(CareHome)).one()
     page = client.get(f"/homes/{home.id}").get_data(as_text=True)
-    assert "Before you can put this home forward" in page
+    assert "Before you submit an application that puts this home forward" in page
     assert f'href="/homes/{home.id}/edit#registered_manager"' in page
     # No rating yet is not the provider's to fix.
     assert home.cqc_rating is None
@@ -298,7 +335,7 @@ def test_a_duplicate_location_id_is_refused_when_saving(client, db, framework, s
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Another care home in the portal has this CQC location ID" in page
-    assert "contact the council at contracts@testshire.gov.uk" in page
+    assert "contact the Contracts team at contracts@testshire.gov.uk" in page
     assert value_of(page, "name") == "Ashgate Lodge"
     assert count_homes(db) == 1
     assert audit_events(AuditAction.home_added) == []

@@ -161,7 +161,7 @@ def test_an_identifier_another_organisation_has_is_refused(client, db, field, ty
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert f"Another organisation in the portal has this {words}" in page
-    assert "contact the council at contracts@testshire.gov.uk" in page
+    assert "contact the Contracts team at contracts@testshire.gov.uk" in page
     assert f'value="{typed}"' in page
     db.session.refresh(user.provider)
     assert getattr(user.provider, field) is None

@@ -101,5 +101,7 @@ def test_the_providers_own_pages(client, market):
     homes, home, evidence = _flat(client, group.user, urls, lambda: group.grow(27))
 
     assert homes.count('href="/homes/') >= 30
+    # Each home's eligibility, asked once for the page: flat like the rest.
+    assert homes.count("Not eligible</strong>") >= 30
     assert "Not eligible" in home
     assert evidence.count("data-evidence=") == 30

@@ -82,7 +82,7 @@ def test_a_second_open_visit_of_the_same_type_is_refused(db, frozen_clock):
         "is_announced": True,
         "by": visit.monitor,
     }
-    with pytest.raises(OperationRefused, match="already has a initial visit planned"):
+    with pytest.raises(OperationRefused, match="already has an initial visit planned"):
         operations.schedule_visit(visit.care_home, visit_type=VisitType.initial, **again)
     responsive = operations.schedule_visit(
         visit.care_home, visit_type=VisitType.responsive, **again
@@ -123,7 +123,7 @@ def test_schedule_page_prefills_the_home_and_schedules(client, db, frozen_clock)
         monitor.id,
     )
     again = client.post("/visits/schedule", data=data)
-    assert "already has a initial visit planned for 17 March 2026" in again.text
+    assert "already has an initial visit planned for 17 March 2026" in again.text
 
 
 def test_schedule_page_offers_only_admitted_homes(client, db, frozen_clock):
@@ -158,7 +158,11 @@ def test_rescheduling_and_reassigning_is_audited_and_told(client, db, frozen_clo
     assert client.get(f"/visits/{visit.id}/reschedule").status_code == 200
     response = client.post(
         f"/visits/{visit.id}/reschedule",
-        data={"planned_on": ["24", "3", "2026"], "monitor_id": str(second.id)},
+        data={
+            "planned_on": ["24", "3", "2026"],
+            "planned_time": "10:30",
+            "monitor_id": str(second.id),
+        },
     )
     assert response.status_code == 302
     visit = db.session.get(Visit, visit.id)
@@ -292,6 +296,6 @@ def test_reminders_go_once_to_the_monitor_and_for_overdue_homes(db, frozen_clock
     )
     # A new date gives a fresh reminder.
     operations.reschedule_visit(
-        soon, planned_on=date(2026, 3, 8), monitor=soon.monitor, by=soon.monitor
+        soon, planned_on=date(2026, 3, 8), planned_time=None, monitor=soon.monitor, by=soon.monitor
     )
     assert remind_visits_due()["visits_soon"] == 1

@@ -63,20 +63,29 @@ def publish_terms(
 
 
 def _tell_admitted_providers(terms: TermsVersion) -> None:
-    title = f"New {terms.label}: accept them by {clock.format_date(terms.accept_by)}"
-    body = (
-        f"{terms.title} take effect on {clock.format_date(terms.effective_on)}. "
-        f"Your organisation's authorised signatory must accept them by "
-        f"{clock.format_date(terms.accept_by)}, or your homes cannot receive new placements "
-        "after that date."
+    """The accept-by date is for providers that accepted an earlier version (it ends their
+    grace); one that has accepted none is told its homes wait for its acceptance."""
+    effective_on = clock.format_date(terms.effective_on)
+    accept_by = clock.format_date(terms.accept_by)
+    dated = (
+        f"New {terms.label}: accept them by {accept_by}",
+        f"{terms.title} take effect on {effective_on}. Your organisation's authorised "
+        f"signatory must accept them by {accept_by}, or your homes cannot receive new "
+        "placements after that date.",
     )
-    if terms.summary:
-        body += f" What has changed: {terms.summary}"
+    undated = (
+        f"New {terms.label}: accept them so your homes can receive placements",
+        f"{terms.title} take effect on {effective_on}. Your homes cannot receive new "
+        "placements until your organisation's authorised signatory accepts them.",
+    )
+    what_changed = f" What has changed: {terms.summary}" if terms.summary else ""
+    bound = queries.providers_that_accepted_any(terms.framework_id)
     for provider in queries.admitted_providers(terms.framework_id):
+        title, body = dated if provider.id in bound else undated
         tell_organisation(
             provider,
             title,
-            body,
+            body + what_changed,
             portal_path("terms.show_terms"),
             dedupe=f"terms-published:{terms.id}",
         )

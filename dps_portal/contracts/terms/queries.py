@@ -185,6 +185,19 @@ def not_accepted_version(terms: TermsVersion) -> Select:
     )
 
 
+def providers_that_accepted_any(framework_id: int) -> set[int]:
+    """The ids of the providers that have accepted some version of the framework's terms:
+    those a version's accept-by date binds (accept_by_for)."""
+    return set(
+        db.session.scalars(
+            select(TermsAcceptance.provider_id)
+            .join(TermsVersion, TermsVersion.id == TermsAcceptance.terms_version_id)
+            .where(TermsVersion.framework_id == framework_id)
+            .distinct()
+        )
+    )
+
+
 def acceptance_of(provider: ProviderOrganisation, terms: TermsVersion) -> TermsAcceptance | None:
     return db.session.scalars(
         select(TermsAcceptance).where(
@@ -195,14 +208,62 @@ def acceptance_of(provider: ProviderOrganisation, terms: TermsVersion) -> TermsA
 
 
 def acceptances_of_provider(provider: ProviderOrganisation) -> list[TermsAcceptance]:
-    """The provider's acceptances, newest first."""
+    """The provider's acceptances, newest first, with their versions."""
     return list(
         db.session.scalars(
             select(TermsAcceptance)
             .join(TermsVersion, TermsVersion.id == TermsAcceptance.terms_version_id)
+            .options(contains_eager(TermsAcceptance.terms_version))
             .where(TermsAcceptance.provider_id == provider.id)
             .order_by(TermsVersion.version.desc())
         )
+    )
+
+
+def accept_by_for(terms: TermsVersion, accepted: set[int]) -> date | None:
+    """The date by which a provider that has accepted the versions `accepted` must accept
+    `terms`, or None when no date applies. A version's accept-by date is the end of the
+    grace an earlier acceptance gives (the contract gate's rule, `terms_not_accepted`): a
+    provider that has accepted no version has no date, its homes simply wait for its
+    acceptance, and one that has accepted `terms` has nothing left to do."""
+    if terms.version in accepted or not accepted:
+        return None
+    return terms.accept_by
+
+
+def suggested_signatory_role(provider: ProviderOrganisation, user) -> tuple[str, str]:
+    """The role to fill in for `user` signing for `provider`, and a hint saying where it
+    came from when that may not be the user's own: the role the user gave when they last
+    signed for the organisation, else the authorised signatory's role in the organisation's
+    details."""
+    previous = db.session.scalar(
+        select(TermsAcceptance.signatory_role)
+        .where(
+            TermsAcceptance.provider_id == provider.id,
+            TermsAcceptance.accepted_by_id == user.id,
+            TermsAcceptance.signatory_role != "",
+        )
+        .order_by(TermsAcceptance.accepted_at.desc(), TermsAcceptance.id.desc())
+        .limit(1)
+    )
+    if previous:
+        return previous, ""
+    role = (provider.signatory_role or "").strip()
+    if not role or _is_named_signatory(provider, user):
+        return role, ""
+    named = (provider.signatory_name or "").strip() or "someone else"
+    return role, (
+        f"Filled in from your organisation’s details, which name {named} ({role}) as its "
+        "authorised signatory. Change it if your role is different."
+    )
+
+
+def _is_named_signatory(provider: ProviderOrganisation, user) -> bool:
+    def same(a: str | None, b: str | None) -> bool:
+        return bool(a and b) and " ".join(a.split()).lower() == " ".join(b.split()).lower()
+
+    return same(provider.signatory_email, user.email) or same(
+        provider.signatory_name, user.full_name
     )
 
 
@@ -220,6 +281,9 @@ class ProviderTerms:
     # The gate's warning while an earlier acceptance still counts ("accept them by ...").
     grace_warning: str | None
     acceptances: list[TermsAcceptance] = field(default_factory=list)
+    # By when the provider must accept each version, where a date applies (accept_by_for).
+    current_accept_by: date | None = None
+    upcoming_accept_by: date | None = None
 
     @property
     def needs_acceptance(self) -> bool:
@@ -232,6 +296,12 @@ def provider_terms(
     current = current_terms(framework.id, today)
     upcoming = upcoming_terms(framework.id, today)
     reason, warning = terms_standing(provider, framework.id, today)
+    acceptances = acceptances_of_provider(provider)
+    accepted = {
+        acceptance.terms_version.version
+        for acceptance in acceptances
+        if acceptance.terms_version.framework_id == framework.id
+    }
     return ProviderTerms(
         current=current,
         current_acceptance=acceptance_of(provider, current) if current else None,
@@ -239,7 +309,9 @@ def provider_terms(
         upcoming_acceptance=acceptance_of(provider, upcoming) if upcoming else None,
         barrier=reason.text if reason and current is not None else None,
         grace_warning=warning,
-        acceptances=acceptances_of_provider(provider),
+        acceptances=acceptances,
+        current_accept_by=accept_by_for(current, accepted) if current else None,
+        upcoming_accept_by=accept_by_for(upcoming, accepted) if upcoming else None,
     )
 
 

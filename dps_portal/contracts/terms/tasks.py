@@ -1,6 +1,7 @@
 """Terms to accept again: admitted providers that have not accepted the newest version are
 reminded once when its accept-by date is near (ACCEPT_BY_WARNING_DAYS), and once more when it
-has passed (their homes are then ineligible). Dedupe keys name the version, the stage and the
+has passed (their homes are then ineligible); those that never accepted a version are told
+without the date, which is not theirs. Dedupe keys name the version, the stage and the
 person, so a second run sends nothing new."""
 
 from datetime import datetime
@@ -40,13 +41,22 @@ def remind_terms_to_accept(now: datetime | None = None) -> dict:
         )
     else:
         return counts
+    # A provider that has accepted no version has no accept-by date (accept_by_for): its
+    # homes wait for its acceptance, and the reminder says only that.
+    undated_title = f"Accept {terms.label} so your homes can receive placements"
+    undated_body = (
+        f"Your homes cannot receive new placements until your organisation's authorised "
+        f"signatory accepts {terms.title}."
+    )
     for provider in queries.admitted_providers(terms.framework_id):
-        if terms.version in accepted_versions(provider, terms.framework_id):
+        accepted = accepted_versions(provider, terms.framework_id)
+        if terms.version in accepted:
             continue
+        is_dated = queries.accept_by_for(terms, accepted) is not None
         counts[stage] += tell_organisation(
             provider,
-            title,
-            body,
+            title if is_dated else undated_title,
+            body if is_dated else undated_body,
             portal_path("terms.show_terms"),
             dedupe=f"terms-{stage.replace('_', '-')}:{terms.id}",
         )

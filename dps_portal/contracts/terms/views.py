@@ -2,6 +2,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from dps_portal.accounts.operations import PasswordCheck, check_password
+from dps_portal.contracts.eligibility import accepted_versions
 from dps_portal.contracts.models import TermsVersion
 from dps_portal.contracts.terms import operations, queries
 from dps_portal.contracts.terms.forms import AcceptTermsForm, PublishTermsForm
@@ -75,8 +76,9 @@ def publish_terms():
                 by=current_user,
             )
             flash(
-                f"Version {terms.version} has been published. Admitted providers have been told "
-                f"to accept it by {clock.format_date(terms.accept_by)}.",
+                f"Version {terms.version} has been published and admitted providers have been "
+                "told. Those that accepted an earlier version have until "
+                f"{clock.format_date(terms.accept_by)} to accept it.",
                 "success",
             )
             return redirect(url_for("terms.show_version", terms_version_id=terms.id))
@@ -161,6 +163,11 @@ def accept_terms(terms_version_id: int):
     )
     if request.method == "GET" and not form.signatory_name.data:
         form.signatory_name.data = current_user.full_name
+    if request.method == "GET" and not form.signatory_role.data and can_accept:
+        role, hint = queries.suggested_signatory_role(organisation, current_user)
+        form.signatory_role.data = role
+        if hint:
+            form.signatory_role.description = hint
     if can_accept and form.validate_on_submit():
         # A wrong password counts towards the sign-in lockout, and is kept as the request ends.
         checked = check_password(
@@ -196,5 +203,6 @@ def accept_terms(terms_version_id: int):
         form=form,
         can_accept=can_accept,
         managers=[user for user in users_of(organisation) if organisation.can_accept_terms(user)],
+        accept_by=queries.accept_by_for(terms, accepted_versions(organisation, terms.framework_id)),
         today=clock.today_uk(),
     )

@@ -12,7 +12,7 @@ GET_POST = ["GET", "POST"]
 bp.add_url_rule("/review/applications", view_func=views.list_applications)
 bp.add_url_rule(APPLICATION, view_func=views.show_application)
 bp.add_url_rule(
-    f"{APPLICATION}/sections/<section_key>", view_func=views.review_section, methods=["POST"]
+    f"{APPLICATION}/sections/<section_key>", view_func=views.review_section, methods=GET_POST
 )
 bp.add_url_rule(
     f"{APPLICATION}/clarification", view_func=views.request_clarification, methods=GET_POST

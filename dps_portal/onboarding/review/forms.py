@@ -13,7 +13,8 @@ from dps_portal.onboarding.models import ReviewOutcome
 
 
 class SectionReviewForm(FlaskForm):
-    """Pass or fail on one section; the page holds one per section, told apart by prefix."""
+    """Pass or fail on one section, on the section's own page; its fields are prefixed
+    with the section's key."""
 
     outcome = RadioField(
         "Outcome",

@@ -2,7 +2,7 @@
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from dps_portal.core import clock
+from dps_portal.core.workingdays import add_working_days
 from dps_portal.documents.models import StoredDocument
 from dps_portal.extensions import db
 from dps_portal.framework.models import Framework
@@ -17,6 +18,7 @@ from dps_portal.onboarding import rules
 from dps_portal.onboarding.answers import answers_of_sections
 from dps_portal.onboarding.checks import exclusion_flags, inadequate_homes
 from dps_portal.onboarding.models import (
+    Answer,
     Application,
     ApplicationCategory,
     ApplicationHome,
@@ -110,10 +112,37 @@ def decision_clock(application: Application, today: date) -> DecisionClock | Non
 
 QUEUE_VIEWS = {
     "awaiting": "Awaiting decision",
+    "overdue": "Overdue",
+    "due_soon": "Due within 2 working days",
+    "due_later": "Due later",
+    "answered": "Clarification answered",
     "decided": "Decided",
     "withdrawn": "Withdrawn",
     "all": "All applications",
 }
+
+
+def due_soon_before(today: date) -> date:
+    """Decisions due before this date and not before today are due soon (within
+    rules.DUE_SOON_WORKING_DAYS working days: rules.is_due_soon, without the overdue)."""
+    return add_working_days(today, rules.DUE_SOON_WORKING_DAYS + 1)
+
+
+def answered_since_review():
+    """SQL: the provider answered a clarification after the application's latest section
+    review (or none was reviewed), so it is back with the officers."""
+    last_review = (
+        select(func.max(SectionReview.reviewed_at))
+        .where(SectionReview.application_id == Application.id)
+        .correlate(Application)
+        .scalar_subquery()
+    )
+    answered = select(ClarificationRequest.id).where(
+        ClarificationRequest.application_id == Application.id,
+        ClarificationRequest.responded_at.is_not(None),
+        (last_review.is_(None)) | (ClarificationRequest.responded_at > last_review),
+    )
+    return (Application.state == ApplicationState.submitted) & answered.exists()
 
 
 @dataclass(frozen=True)
@@ -122,9 +151,23 @@ class QueueRow:
     clock: DecisionClock | None
 
 
-def _queue_filter(view: str):
+def queue_filter(view: str, today: date):
+    """SQL for an application in one view of the queue (the officers' home page counts the
+    same views)."""
     if view == "awaiting":
         return Application.is_awaiting_decision
+    if view == "overdue":
+        return Application.is_awaiting_decision & (Application.decision_due_on < today)
+    if view == "due_soon":
+        return Application.is_awaiting_decision & Application.decision_due_on.between(
+            today, due_soon_before(today) - timedelta(days=1)
+        )
+    if view == "due_later":
+        return Application.is_awaiting_decision & (
+            Application.decision_due_on >= due_soon_before(today)
+        )
+    if view == "answered":
+        return answered_since_review()
     if view == "decided":
         return Application.state == ApplicationState.decided
     if view == "withdrawn":
@@ -140,7 +183,7 @@ def queue(view: str, today: date, total: int, per_page: int = 50) -> tuple[Any, 
     soonest due first. `total` is the view's count from `queue_counts`."""
     query = (
         select(Application)
-        .where(_queue_filter(view))
+        .where(queue_filter(view, today))
         .options(
             joinedload(Application.provider, innerjoin=True),
             selectinload(Application.categories).joinedload(
@@ -163,12 +206,15 @@ def queue(view: str, today: date, total: int, per_page: int = 50) -> tuple[Any, 
     ]
 
 
-def queue_counts() -> dict[str, int]:
+def queue_counts(today: date | None = None) -> dict[str, int]:
     """{view: applications in it} for every view of the queue, in one aggregate query."""
+    today = today or clock.today_uk()
     row = db.session.execute(
         select(
             *(
-                func.coalesce(func.sum(case((_queue_filter(view), 1), else_=0)), 0).label(view)
+                func.coalesce(func.sum(case((queue_filter(view, today), 1), else_=0)), 0).label(
+                    view
+                )
                 for view in QUEUE_VIEWS
             )
         ).select_from(Application)
@@ -436,22 +482,34 @@ def changes_since(clarification: ClarificationRequest | None, application: Appli
     }
 
 
-def _previous_html(question: Question, record: dict | None) -> Markup:
+def _previous_documents(changes: dict) -> dict[int, StoredDocument]:
+    """The uploads the changed answers had before, in one statement."""
+    ids = {record.get("document_id") for record in changes.values() if record} - {None}
+    if not ids:
+        return {}
+    documents = db.session.scalars(select(StoredDocument).where(StoredDocument.id.in_(ids)))
+    return {document.id: document for document in documents}
+
+
+def _previous_html(
+    question: Question, record: dict | None, documents: dict[int, StoredDocument]
+) -> Markup:
     if record is None:
         return answer_html(question, None)
     document_id = record.get("document_id")
     previous = PreviousAnswer(
         value=record.get("value"),
         document_id=document_id,
-        document=db.session.get(StoredDocument, document_id) if document_id else None,
+        document=documents.get(document_id) if document_id else None,
     )
     return answer_html(question, previous)
 
 
 def load_for_review(application: Application) -> None:
-    """Load in three statements what the review page reads of the application: its
-    provider, question set, categories and homes (each home with its district and setting),
-    instead of one statement a home as the page reads them."""
+    """Load in four statements what the review pages read of the application: its
+    provider, question set, categories, homes (each with its district and setting) and
+    answers (each with its upload), instead of one statement a home or an upload as the
+    pages read them."""
     home = selectinload(Application.categories).selectinload(ApplicationCategory.homes)
     db.session.scalars(
         select(Application)
@@ -465,6 +523,7 @@ def load_for_review(application: Application) -> None:
             home.joinedload(ApplicationHome.care_home, innerjoin=True).options(
                 joinedload(CareHome.district), joinedload(CareHome.setting)
             ),
+            selectinload(Application.answers).joinedload(Answer.document),
         )
     ).all()
 
@@ -475,6 +534,7 @@ def application_review(application: Application) -> ApplicationReview:
     definition = definition_of(application.question_set)
     clarification = latest_clarification(application)
     changes = changes_since(clarification, application)
+    documents = _previous_documents(changes)
     outcomes = {outcome.key: outcome for outcome in review_state(application).sections}
     reopened = set(clarification.section_keys or ()) if clarification else set()
     summaries = application_summary(application)
@@ -489,9 +549,8 @@ def application_review(application: Application) -> ApplicationReview:
             key = f"{summary.key}/{summary.scope}/{row.question_key}"
             if row.question_key and key in changes:
                 question = section.question(row.question_key)
-                rows.append(
-                    ReviewRow(row.label, row.html, True, _previous_html(question, changes[key]))
-                )
+                previous = _previous_html(question, changes[key], documents)
+                rows.append(ReviewRow(row.label, row.html, True, previous))
             else:
                 rows.append(ReviewRow(row.label, row.html))
         parts.setdefault(summary.key, []).append(ReviewPart(summary.title, rows))

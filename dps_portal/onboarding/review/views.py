@@ -13,7 +13,7 @@ from dps_portal.onboarding import rules
 from dps_portal.onboarding.admissions import admissions_of
 from dps_portal.onboarding.models import Application, ReviewOutcome
 from dps_portal.onboarding.question_sets import definition_of
-from dps_portal.onboarding.review import operations, queries
+from dps_portal.onboarding.review import operations, queries, sections
 from dps_portal.onboarding.review.forms import (
     ClarificationForm,
     ExtensionForm,
@@ -76,24 +76,38 @@ def _section_form(section: queries.ReviewSection) -> SectionReviewForm:
     return SectionReviewForm(formdata=None, prefix=section.key, data=data)
 
 
-def _render_application(application: Application, submitted_form=None, section_key=""):
+def _render_application(application: Application):
+    """The application's overview: its summary and the section list with each outcome."""
     queries.load_for_review(application)
     review = queries.application_review(application)
-    forms = {
-        section.key: submitted_form if section.key == section_key else _section_form(section)
-        for section in review.sections
-    }
     return render_template(
         "onboarding/review/show_application.html",
         application=application,
         review=review,
-        section_forms=forms,
+        section_items=sections.section_items(application, review),
+        reviewed_count=sections.reviewed_count(review),
         clock=queries.decision_clock(application, clock.today_uk()),
         flags=queries.review_flags(application),
         homes=queries.homes_put_forward(application),
         admissions=admissions_of(application.provider),
         part_titles=dict(queries.reopenable_parts(application)),
-        form=submitted_form,
+    )
+
+
+def _render_section(application: Application, section_key: str, submitted_form=None):
+    """One section's answers and its review form (with what was typed, after an error)."""
+    queries.load_for_review(application)
+    review = queries.application_review(application)
+    place = sections.place_of(application, review, section_key)
+    return render_template(
+        "onboarding/review/review_section.html",
+        application=application,
+        review=review,
+        place=place,
+        section=place.section,
+        item=place.item,
+        clock=queries.decision_clock(application, clock.today_uk()),
+        form=_section_form(place.section) if submitted_form is None else submitted_form,
     )
 
 
@@ -105,24 +119,29 @@ def show_application(application_id: int):
 @officers_only
 def review_section(application_id: int, section_key: str):
     application = _application_or_404(application_id)
-    sections = {
-        section.key: section for section in definition_of(application.question_set).sections
+    titles = {
+        section.key: section.title for section in definition_of(application.question_set).sections
     }
-    if section_key not in sections:
+    if section_key not in titles:
         abort(404)
+    if request.method != "POST":
+        return _render_section(application, section_key)
     form = SectionReviewForm(prefix=section_key)
-    if form.validate_on_submit():
-        with refusal_redirects_to(_url_of(application)):
-            operations.review_section(
-                application,
-                section_key,
-                outcome=ReviewOutcome[form.outcome.data],
-                comment=form.comment.data or "",
-                by=current_user,
-            )
-        flash(f"Your review of {sections[section_key].title} has been saved.", "success")
-        return _back_to(application, f"section-{section_key}")
-    return _render_application(application, form, section_key)
+    if not form.validate_on_submit():
+        return _render_section(application, section_key, form)
+    with refusal_redirects_to(sections.section_url(application, section_key)):
+        operations.review_section(
+            application,
+            section_key,
+            outcome=ReviewOutcome[form.outcome.data],
+            comment=form.comment.data or "",
+            by=current_user,
+        )
+    flash(f"Your review of {titles[section_key]} has been saved.", "success")
+    following = sections.next_key(list(titles), section_key)
+    if following is None:
+        return redirect(sections.list_url(application))
+    return redirect(sections.section_url(application, following))
 
 
 @officers_only

@@ -19,15 +19,25 @@ from dps_portal.providers.models import CareHome, EvidenceItem
 PAGE_SIZE = 50
 
 
-def current_items_query(provider_id: int) -> Select:
+# The filter of a provider's evidence: key -> label.
+FILTERS = {"renew": "Expired or expiring"}
+
+
+def current_items_query(
+    provider_id: int, show: str | None = None, today: date | None = None
+) -> Select:
     """The provider's evidence not replaced by a newer item, soonest to expire first, with
-    its document loaded."""
-    return (
+    its document loaded; `show="renew"` only the items expired or expiring within
+    EXPIRY_WARNING_DAYS (what providers are reminded of)."""
+    query = (
         select(EvidenceItem)
         .options(selectinload(EvidenceItem.document))
         .where(EvidenceItem.provider_id == provider_id, EvidenceItem.is_current)
         .order_by(EvidenceItem.expires_on, EvidenceItem.label, EvidenceItem.id)
     )
+    if show == "renew":
+        query = query.where(EvidenceItem.is_due_for_renewal(today))
+    return query
 
 
 @dataclass(frozen=True)

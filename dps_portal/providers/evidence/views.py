@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from dps_portal.core import clock
@@ -16,17 +16,25 @@ from dps_portal.providers.queries import own_organisation, own_row_or_404
 DOCUMENT_KIND = "evidence"
 
 
-def _evidence_page(template: str, provider: ProviderOrganisation, **context) -> str:
-    """A provider's current evidence with each item's expiry tag, for it or for the council."""
+def _evidence_page(
+    template: str, provider: ProviderOrganisation, show: str | None = None, **context
+) -> str:
+    """A provider's current evidence with each item's expiry tag, for it or for the council;
+    `show` one of queries.FILTERS."""
+    today = clock.today_uk()
     page = db.paginate(
-        queries.current_items_query(provider.id), per_page=queries.PAGE_SIZE, error_out=False
+        queries.current_items_query(provider.id, show, today),
+        per_page=queries.PAGE_SIZE,
+        error_out=False,
     )
     return render_template(
         template,
         provider=provider,
         items=page.items,
         page=page,
-        today=clock.today_uk(),
+        show=show,
+        filters=queries.FILTERS,
+        today=today,
         expiry_tag=queries.expiry_tag,
         warning_days=EXPIRY_WARNING_DAYS,
         **context,
@@ -36,9 +44,11 @@ def _evidence_page(template: str, provider: ProviderOrganisation, **context) -> 
 @role_required(Role.provider)
 def list_evidence():
     organisation = own_organisation()
+    show = request.args.get("show")
     return _evidence_page(
         "providers/evidence/list_evidence.html",
         organisation,
+        show if show in queries.FILTERS else None,
         can_renew=organisation.can_manage(current_user),
     )
 

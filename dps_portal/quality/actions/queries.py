@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import contains_eager, load_only, selectinload
 
 from dps_portal.core.forms import id_from
@@ -108,16 +108,30 @@ def provider_visits(provider_id: int, per_page: int = 50) -> ProviderVisits:
     )
 
 
+def is_to_answer():
+    """SQL for an action (joined to its visit) waiting for its provider's response: live, and
+    not answered yet. An answered action waits for the monitor, not for the provider."""
+    return and_(Visit.state == VisitState.finalised, VisitAction.state == ActionState.open)
+
+
 def actions_to_answer(provider_id: int) -> int:
     """The provider's live actions waiting for its response."""
     return db.session.scalar(
         select(func.count(VisitAction.id))
         .join(VisitAction.visit)
-        .where(
-            Visit.state == VisitState.finalised,
-            VisitAction.provider_id == provider_id,
-            VisitAction.state == ActionState.open,
-        )
+        .where(VisitAction.provider_id == provider_id, is_to_answer())
+    )
+
+
+def own_actions_to_answer(provider_id: int, per_page: int = 50):
+    """One page (`?page=`) of the provider's actions waiting for its response, soonest due
+    first, each with its visit and home."""
+    return db.paginate(
+        live_actions()
+        .where(VisitAction.provider_id == provider_id, is_to_answer())
+        .order_by(VisitAction.due_on, VisitAction.id),
+        per_page=per_page,
+        error_out=False,
     )
 
 

@@ -23,6 +23,11 @@ monitors_only = role_required(Role.quality_monitor)
 
 @providers_only
 def list_visits():
+    if request.args.get("show") == "to_answer":
+        page = queries.own_actions_to_answer(own_provider_id())
+        return render_template(
+            "quality/actions/list_actions_to_answer.html", page=page, today=clock.today_uk()
+        )
     return render_template(
         "quality/actions/list_visits.html",
         visits=queries.provider_visits(own_provider_id()),

@@ -24,16 +24,29 @@ from dps_portal.quality.returns.return_forms import (
     definition_of,
 )
 
+# The filters of a provider's returns: key -> label.
+OWN_FILTERS = {"overdue": "Overdue", "to_send": "To send, not yet overdue"}
 
-def own_returns(per_page: int = 50):
-    """One page (`?page=`) of the signed-in provider's returns, newest quarter first."""
+
+def own_filter_condition(show: str, today: date):
+    """SQL for a return the filter `show` keeps (the provider's home page counts with it)."""
+    if show == "overdue":
+        return QualityReturn.is_overdue(today)
+    return (QualityReturn.state == ReturnState.due) & (QualityReturn.due_on >= today)
+
+
+def own_returns(per_page: int = 50, show: str | None = None, today: date | None = None):
+    """One page (`?page=`) of the signed-in provider's returns, newest quarter first; of one
+    filter of OWN_FILTERS, soonest due first."""
+    query = own_rows(QualityReturn).join(CareHome, CareHome.id == QualityReturn.care_home_id)
+    if show in OWN_FILTERS:
+        query = query.where(own_filter_condition(show, today or clock.today_uk())).order_by(
+            QualityReturn.due_on, CareHome.name, QualityReturn.id
+        )
+    else:
+        query = query.order_by(QualityReturn.period_start.desc(), CareHome.name, QualityReturn.id)
     return db.paginate(
-        own_rows(QualityReturn)
-        .join(CareHome, CareHome.id == QualityReturn.care_home_id)
-        .options(selectinload(QualityReturn.care_home))
-        .order_by(QualityReturn.period_start.desc(), CareHome.name, QualityReturn.id),
-        per_page=per_page,
-        error_out=False,
+        query.options(selectinload(QualityReturn.care_home)), per_page=per_page, error_out=False
     )
 
 

@@ -31,13 +31,18 @@ def _page(quality_return: QualityReturn, answers: dict) -> dict:
 
 @role_required(Role.provider)
 def list_returns():
-    page = queries.own_returns()
+    show = request.args.get("show")
+    show = show if show in queries.OWN_FILTERS else None
+    today = clock.today_uk()
+    page = queries.own_returns(show=show, today=today)
     return render_template(
         "quality/returns/list_returns.html",
         returns=page.items,
         page=page,
-        today=clock.today_uk(),
+        today=today,
         period_label=queries.period_label,
+        show=show,
+        filters=queries.OWN_FILTERS,
     )
 
 

@@ -5,10 +5,6 @@ winner its letter) and the standstill runs; then an officer confirms the award, 
 the placement and the evaluation report. No message or audit event carries a bid's price
 to anyone but its own provider. Operations flush; the request commits."""
 
-from decimal import Decimal
-
-from flask import current_app
-
 from dps_portal.accounts.queries import active_users_with_role
 from dps_portal.audit.actions import AuditAction
 from dps_portal.audit.operations import record_created
@@ -60,7 +56,8 @@ def recommend_award(tender: Tender, *, note: str, by) -> TenderAward:
         )
     weekly = evaluation.version.total_weekly_cost
     annual = weekly * rules.WEEKS_A_YEAR
-    threshold = Decimal(current_app.config["AWARD_APPROVAL_THRESHOLD"])
+    # The framework's threshold, which administrators keep.
+    threshold = tender.category.framework.award_approval_threshold
     award = TenderAward(
         tender_id=tender.id,
         bid_evaluation_id=evaluation.id,

@@ -69,7 +69,8 @@ def test_publishing_numbers_versions_in_sequence_audits_and_tells_admitted_provi
     told = {
         n.user_id
         for n in db.session.scalars(select(Notification))
-        if "accept them by 30 April 2026" in n.title
+        # It has accepted no version: no accept-by date is its (test_deadlines.py).
+        if "accept them so your homes can receive placements" in n.title
     }
     assert told == {signatory.id, colleague.id}
     assert outsider.id not in told

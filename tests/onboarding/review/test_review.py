@@ -18,6 +18,7 @@ from dps_portal.onboarding.models import (
 )
 from tests.conftest import sign_in
 from tests.factories import make_user
+from tests.onboarding.helpers import checked_values, textarea_value
 from tests.onboarding.review.factories import (
     make_received_application,
     provider_user_of,
@@ -72,7 +73,7 @@ def test_a_section_passes_and_then_fails_with_a_comment_each_audited(
 
     assert response.status_code == 302
     assert response.headers["Location"].endswith(
-        f"/review/applications/{application.id}#section-insurance"
+        f"/review/applications/{application.id}/sections/cqc_registration"
     )
     review = db.session.scalars(select(SectionReview)).one()
     assert (review.section_key, review.outcome, review.comment) == (
@@ -97,6 +98,9 @@ def test_a_section_passes_and_then_fails_with_a_comment_each_audited(
     assert events[1].actor_id == officer.id
     page = client.get(f"/review/applications/{application.id}").get_data(as_text=True)
     assert "Cover below £5m" in page
+    section_page = client.get(url)
+    assert textarea_value(section_page, "insurance-comment") == "Cover below £5m"
+    assert checked_values(section_page, "insurance-outcome") == ["failed"]
 
 
 def test_a_failed_section_needs_a_comment_and_a_choice_is_needed(
@@ -196,7 +200,10 @@ def test_clarification_round_trip_highlights_what_changed(client, db, framework,
     assert application.state is ApplicationState.submitted
     assert application.decision_due_on == due_on
     page = client.get(f"/review/applications/{application.id}").get_data(as_text=True)
-    insurance = page[page.index('id="section-insurance"') : page.index('id="section-cqc')]
+    assert "1 answer changed after the clarification request" in page
+    assert "Renewed: see the new dates." in page
+    base = f"/review/applications/{application.id}/sections"
+    insurance = client.get(f"{base}/insurance").get_data(as_text=True)
     assert "1 answer changed" in insurance
     assert len(CHANGED_TAG.findall(insurance)) == 1
     changed_row = insurance[insurance.index("dps-changed") :]
@@ -204,9 +211,8 @@ def test_clarification_round_trip_highlights_what_changed(client, db, framework,
     assert "Public liability insurance" in changed_row
     assert "Cover: £6,000,000.00" in changed_row
     assert "Before the clarification: Cover: £10,000,000.00" in changed_row
-    others = page[: page.index('id="section-insurance"')] + page[page.index('id="section-cqc') :]
-    assert CHANGED_TAG.findall(others) == []
-    assert "Renewed: see the new dates." in page
+    for other in ("financial_standing", "cqc_registration", "equality"):
+        assert CHANGED_TAG.findall(client.get(f"{base}/{other}").get_data(as_text=True)) == []
 
 
 def test_clarification_needs_a_message_and_a_section(client, db, framework, frozen_clock):

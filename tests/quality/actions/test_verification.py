@@ -283,4 +283,4 @@ def test_the_monitor_dashboard_counts_actions_waiting(client, db, answered):
 
     text = page_text(client.get("/quality"))
 
-    assert "Actions waiting for verification: 1 . See the actions" in text
+    assert "Actions waiting for verification: 1 Providers have answered" in text

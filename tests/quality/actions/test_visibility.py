@@ -187,4 +187,4 @@ def test_the_provider_dashboard_counts_the_actions_to_answer(client, db, frozen_
     sign_in(client, user)
 
     dashboard = page_text(client.get("/provider"))
-    assert "Quality actions to answer: 2 . See your quality visits" in dashboard
+    assert "Quality actions to answer: 2 The first is due" in dashboard

@@ -97,14 +97,14 @@ def test_a_non_compliant_bidder_is_told_why_it_is_unranked(db):
     assert "The home cannot meet the needs" in text
 
 
-def test_the_evaluation_report_shows_every_figure(db, app):
-    app.config["AWARD_APPROVAL_THRESHOLD"] = Decimal("10000")
+def test_the_evaluation_report_shows_every_figure(db):
     bids = (
         (Decimal("1000.00"), (4, 4, 4)),
         (Decimal("900.00"), (3, 3, 3)),
         (Decimal("1500.00"), (5, 2, 1)),
     )
     tender = Moderated(bids, chosen=1, extra_invitees=1)
+    tender.tender.category.framework.award_approval_threshold = Decimal("10000")
     award = operations.recommend_award(tender.tender, note="The family chose B", by=tender.officer)
     operations.approve_award(award, by=tender.second_officer)
     operations.confirm_award(award, by=tender.officer)

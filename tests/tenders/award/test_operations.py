@@ -53,14 +53,14 @@ def test_within_the_threshold_the_award_is_approved_and_the_bidders_told_at_once
     assert len(events(AuditAction.tender_bidders_told)) == 1
 
 
-def test_the_threshold_either_side(db, app):
-    app.config["AWARD_APPROVAL_THRESHOLD"] = Decimal("52000")
+def test_the_threshold_either_side(db):
     at = Moderated()
+    at.tender.category.framework.award_approval_threshold = Decimal("52000")
     award = operations.recommend_award(at.tender, note="On the line", by=at.officer)
     assert not award.needs_approval  # 52,000 is not above 52,000
 
-    app.config["AWARD_APPROVAL_THRESHOLD"] = Decimal("51999.99")
     above = Moderated()
+    above.tender.category.framework.award_approval_threshold = Decimal("51999.99")
     award = operations.recommend_award(above.tender, note="A penny over", by=above.officer)
     assert award.needs_approval
     assert award.state is AwardState.recommended

@@ -47,6 +47,8 @@ def test_the_officer_recommends_from_the_tender_page(app, db):
     assert "Recommend the award" in page
     form = officer.get(award_url(tender.tender, "recommend")).get_data(as_text=True)
     assert "Bid A" in form
+    # The threshold the annual value is compared with is the framework's, in pounds.
+    assert "approval threshold of £75,000.00" in form
     response = officer.post(award_url(tender.tender, "recommend"), data={"note": ""})
     assert response.status_code == 200
     assert "Enter why you recommend this award" in response.get_data(as_text=True)
