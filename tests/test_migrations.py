@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
-from sqlalchemy import inspect
+from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint, inspect
 
 from dps_portal import create_app
 from dps_portal.extensions import db
@@ -80,4 +80,25 @@ def test_every_enum_column_is_checked_by_the_database(empty_database, tmp_path):
                 not in {check["name"] for check in inspector.get_check_constraints(table.name)}
             ]
         db.engine.dispose()
+    assert missing == []
+
+
+def test_every_foreign_key_looked_up_from_its_parent_has_an_index(app):
+    """A foreign key is a lookup from its parent (a visit's follow-ups, the evidence that
+    holds a document): an index leads with it, or PostgreSQL reads the whole table for each
+    (issue 9). The columns that record who did something (`…_by_id`) are read from the row to
+    its user, never searched by user, and are left without one."""
+    missing = []
+    for table in db.metadata.sorted_tables:
+        leading = {index.columns[0].name for index in table.indexes if len(index.columns)}
+        leading |= {
+            next(iter(constraint.columns)).name
+            for constraint in table.constraints
+            if isinstance(constraint, PrimaryKeyConstraint | UniqueConstraint)
+            and len(constraint.columns)
+        }
+        for foreign_key in table.foreign_key_constraints:
+            column = next(iter(foreign_key.columns)).name
+            if column not in leading and not column.endswith("_by_id"):
+                missing.append(f"{table.name}.{column}")
     assert missing == []

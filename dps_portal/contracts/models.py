@@ -90,7 +90,9 @@ class TermsAcceptance(IdMixin, Base):
     signatory_role: Mapped[str] = mapped_column(String(200), default="")
     accepted_at: Mapped[datetime] = mapped_column(default=clock.now)
     ip_address: Mapped[str] = mapped_column(String(64), default="")
-    agreement_document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
+    agreement_document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stored_document.id"), index=True
+    )
 
     terms_version: Mapped[TermsVersion] = relationship()
     provider = relationship("ProviderOrganisation")
@@ -133,7 +135,7 @@ class Suspension(IdMixin, TimestampMixin, Base):
     reason: Mapped[str] = mapped_column(Text)
     # Optional: the suspension ends by itself after this day.
     ends_on: Mapped[date | None]
-    visit_id: Mapped[int | None] = mapped_column(ForeignKey("quality_visit.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("quality_visit.id"), index=True)
     recommended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     recommended_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]

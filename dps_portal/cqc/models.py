@@ -67,7 +67,7 @@ class CqcRatingChange(IdMixin, Base):
     source: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     # The provider's report the officer confirmed, when the entry came from one.
-    report_id: Mapped[int | None] = mapped_column(ForeignKey("cqc_rating_report.id"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("cqc_rating_report.id"), index=True)
 
     recorded_by = relationship("User")
 

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dps_portal.core import clock
@@ -19,6 +19,16 @@ class Notification(IdMixin, Base):
     link: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now, index=True)
     read_at: Mapped[datetime | None]
+
+    # Every page's header counts the user's unread ones: read from this index alone.
+    __table_args__ = (
+        Index(
+            "ix_notification_user_id_unread",
+            "user_id",
+            postgresql_where=text("read_at IS NULL"),
+            sqlite_where=text("read_at IS NULL"),
+        ),
+    )
 
 
 class OutboxState(StateEnum):

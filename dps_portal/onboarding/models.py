@@ -125,7 +125,9 @@ class Application(IdMixin, TimestampMixin, Base):
     self_cleaning_note: Mapped[str] = mapped_column(Text, default="")
     self_cleaning_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     self_cleaning_recorded_at: Mapped[datetime | None]
-    decision_notice_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
+    decision_notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stored_document.id"), index=True
+    )
     # Why the officer admitted although a section failed its review (the override); the
     # provider reads it in the decision notice. Empty when nothing was admitted over a failure.
     override_reason: Mapped[str] = mapped_column(Text, default="")
@@ -331,7 +333,7 @@ class Answer(IdMixin, Base):
     # Text, "yes"/"no", an ISO date, a decimal string, or for insurance
     # {"amount": "5000000.00", "expires_on": "2027-03-31"}.
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
-    document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"), index=True)
     question_text: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 

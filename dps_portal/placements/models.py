@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
+    Index,
     Numeric,
     String,
     Text,
@@ -76,6 +77,8 @@ class Placement(IdMixin, TimestampMixin, Base):
             name="started_placements_have_a_start",
         ),
         CheckConstraint("(state = 'ended') = (ended_on IS NOT NULL)", name="ended_have_an_end"),
+        # The placements register's order: a page read from the index, not a sort of them all.
+        Index("ix_placement_awarded_at_id", "awarded_at", "id"),
     )
 
     reference: Mapped[str] = mapped_column(String(40), unique=True)
@@ -90,7 +93,7 @@ class Placement(IdMixin, TimestampMixin, Base):
     tender_id: Mapped[int | None] = mapped_column(ForeignKey("tender.id"), index=True)
     direct_award_id: Mapped[int | None] = mapped_column(ForeignKey("direct_award.id"), index=True)
     funding: Mapped[Funding | None] = mapped_column(enum_type(Funding))
-    bid_version_id: Mapped[int | None] = mapped_column(ForeignKey("bid_version.id"))
+    bid_version_id: Mapped[int | None] = mapped_column(ForeignKey("bid_version.id"), index=True)
     # The cost as awarded, in its parts; the cost in force on a date is in PlacementCost.
     weekly_core_fee: Mapped[Decimal] = mapped_column(Money)
     extra_hours_per_week: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(0))

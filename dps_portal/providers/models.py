@@ -121,8 +121,10 @@ class EvidenceItem(IdMixin, TimestampMixin, Base):
     label: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     expires_on: Mapped[date | None] = mapped_column(index=True)
-    document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
-    source_application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"), index=True)
+    source_application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("application.id"), index=True
+    )
     # A newer item of the same kind replaces this one; only current items count.
     replaced_at: Mapped[datetime | None]
 
