@@ -14,7 +14,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'dps_portal.sqlite'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: a connection is pinged only after a rest (core/database.py).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     # Sessions and cookies.
     SESSION_COOKIE_HTTPONLY = True

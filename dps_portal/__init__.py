@@ -11,12 +11,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: object | str | None = None) -> Flask:
+    from dps_portal.core.web import PortalEnvironment
+
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
+    app.jinja_environment = PortalEnvironment  # before anything reads app.jinja_env
     _configure(app, config)
     proxies = app.config.get("PROXY_FIX_X_FOR", 0)
     if proxies:
@@ -25,7 +28,7 @@ def create_app(config: object | str | None = None) -> Flask:
 
     from dps_portal import models  # noqa: F401  (every model, for Alembic and relationships)
     from dps_portal.core import (
-        database,  # noqa: F401  (how SQLite begins a transaction)
+        database,  # how SQLite begins a transaction; pings after a rest
         statements,
         web,
     )
@@ -65,6 +68,7 @@ def create_app(config: object | str | None = None) -> Flask:
 
     WTFormsHelpers(app)
 
+    database.init_app(app)
     statements.init_app(app)
     web.init_app(app)
     _register_blueprints(app)

@@ -2,13 +2,16 @@
 session belongs to."""
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from dps_portal.accounts.models import User
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
+from dps_portal.framework.models import Framework, current_framework_id, keep_current_framework
+from dps_portal.notifications.queries import keep_unread_count, unread_count_of
 
 
 def active_users_with_role(role: Role) -> list[User]:
@@ -55,11 +58,30 @@ def is_locked_out_at(at: datetime):
 
 def user_for_session(session_id: str) -> User | None:
     """Flask-Login's loader: the user a session names ("id:version"), while that user is
-    active and has not signed out everywhere since."""
+    active and has not signed out everywhere since. One statement, with what every page's
+    header shows besides: the user's organisation and unread notifications, and the current
+    framework (the council's name), each kept for the request."""
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_version != int(version):
+    row = db.session.execute(_session_statement(), {"user_id": int(user_id)}).first()
+    if row is None:
         return None
+    user, unread, framework = row
+    keep_current_framework(framework)
+    if not user.is_active or user.session_version != int(version):
+        return None
+    keep_unread_count(user, unread)
     return user
+
+
+@cache
+def _session_statement() -> Select:
+    """Built once: every request runs it, and building it (and its cache key) cost as much
+    as running it."""
+    return (
+        select(User, unread_count_of(User.id), Framework)
+        .outerjoin(Framework, Framework.id == current_framework_id())
+        .options(joinedload(User.provider))
+        .where(User.id == bindparam("user_id"))
+    )

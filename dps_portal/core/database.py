@@ -12,12 +12,47 @@ for a writer), and so do jobs and commands, which the one scheduler process runs
 """
 
 import sqlite3
+import time
 
-from flask import has_request_context, request
-from sqlalchemy import event
+from flask import Flask, has_request_context, request
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine
 
+from dps_portal.extensions import db
+
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# A pooled connection unused for longer than this is asked whether the database is still
+# there before it is lent again; a busy worker's connection, lent again within milliseconds,
+# is not (SQLAlchemy's pool_pre_ping would ask before every request: a round trip each).
+PING_AFTER_REST = 5.0  # seconds
+
+
+def init_app(app: Flask) -> None:
+    """Ping the database before lending a connection that has rested (PING_AFTER_REST): one
+    the server closed while it rested (a restart, a network timeout) is replaced, not given to
+    a request to fail on."""
+    with app.app_context():
+        for engine in db.engines.values():
+            _ping_after_rest(engine)
+
+
+def _ping_after_rest(engine: Engine) -> None:
+    def note_time(_dbapi_connection, record) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    def ping_if_rested(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("returned_at", 0.0) <= PING_AFTER_REST:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool drops this connection and lends another (a new one if need be).
+            raise exc.DisconnectionError() from error
+
+    event.listen(engine, "connect", note_time)
+    event.listen(engine, "checkin", note_time)
+    event.listen(engine, "checkout", ping_if_rested)
 
 
 def request_may_write() -> bool:

@@ -2,6 +2,7 @@
 enforcement, idle timeout, security headers, error pages."""
 
 import secrets
+from collections import ChainMap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.templating import Environment
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +53,22 @@ class IdConverter(IntegerConverter):
         if len(value) > 1 and value.startswith("0"):
             raise ValidationError()
         return super().to_python(value)
+
+
+class _TemplateGlobals(ChainMap):
+    """A template's globals over the environment's, as Jinja keeps them, with keys that are a
+    set: Jinja takes them from the importing template's at every `{% from … import … %}`
+    (eighteen a page), which for a ChainMap's keys is a loop in Python."""
+
+    def keys(self) -> set:
+        return set().union(*self.maps)
+
+
+class PortalEnvironment(Environment):
+    """Flask's Jinja environment, with _TemplateGlobals (create_app makes it the app's)."""
+
+    def make_globals(self, d):
+        return _TemplateGlobals({} if d is None else d, self.globals)
 
 
 NUL = "\x00"
@@ -228,19 +246,27 @@ def _in_words(span, *, hours: bool) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
+LAST_SEEN_STEP = 60  # seconds
+
+
 def _end_expired_sessions():
     """A session ends SESSION_ABSOLUTE_LIFETIME after signing in (12 hours), and after a
     spell without a request: STAFF_IDLE_TIMEOUT (30 minutes) for staff, who see every
     provider's records, PROVIDER_IDLE_TIMEOUT (60) for provider users. The times are in the
     signed session cookie, so a copy of an old cookie is as expired as the original; the
-    person is told why and, once signed in again, comes back to where they were."""
+    person is told why and, once signed in again, comes back to where they were.
+
+    The time last seen is written at most once a LAST_SEEN_STEP (a minute), so that a busy
+    session's cookie is not signed and sent again with every response: the idle time is
+    counted to the minute (a session may end up to a minute before the idle time is up)."""
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     config = current_app.config
     now = clock.now().timestamp()
     # A session made without signing in through the form (older ones, tests) starts now.
+    # (setdefault changes the session, and so its cookie, only when the key is missing.)
     signed_in_at = session.setdefault("signed_in_at", now)
-    last_seen = session.get("last_seen", now)
+    last_seen = session.setdefault("last_seen", now)
     lifetime = config["SESSION_ABSOLUTE_LIFETIME"]
     idle = config["STAFF_IDLE_TIMEOUT" if current_user.is_staff else "PROVIDER_IDLE_TIMEOUT"]
     if now - signed_in_at > lifetime.total_seconds():
@@ -251,7 +277,8 @@ def _end_expired_sessions():
     elif now - last_seen > idle.total_seconds():
         reason = f"You were signed out after {_in_words(idle, hours=False)} without activity."
     else:
-        session["last_seen"] = now
+        if now - last_seen >= LAST_SEEN_STEP:
+            session["last_seen"] = now
         return None
     # Where they were: the page itself, or for a form sent the page the form was on.
     back_to = request.full_path.rstrip("?") if request.method == "GET" else _same_site_referrer()
@@ -267,22 +294,25 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+# Built once; each response's own nonce goes in at {nonce}.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'nonce-{nonce}'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
 def _set_security_headers(response):
-    nonce = csp_nonce()
-    response.headers["Content-Security-Policy"] = "; ".join(
-        [
-            "default-src 'self'",
-            f"script-src 'self' 'nonce-{nonce}'",
-            "style-src 'self'",
-            "img-src 'self' data:",
-            "font-src 'self'",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.format(nonce=csp_nonce())
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["X-Frame-Options"] = "DENY"

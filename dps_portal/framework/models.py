@@ -116,10 +116,23 @@ def current_framework() -> Framework | None:
     Asked once a request (the page and its header both want it), then kept for the request."""
     if has_request_context() and _REQUEST_KEY in request.environ:
         return request.environ[_REQUEST_KEY]
-    framework = db.session.scalars(select(Framework).order_by(Framework.starts_on.desc())).first()
+    framework = db.session.scalars(
+        select(Framework).where(Framework.id == current_framework_id())
+    ).first()
     if has_request_context():
-        request.environ[_REQUEST_KEY] = framework
+        keep_current_framework(framework)
     return framework
+
+
+def current_framework_id():
+    """SQL: the current framework's id (the newest), for a statement that reads it with other
+    rows, as the session's loader does for the page's header."""
+    return select(Framework.id).order_by(Framework.starts_on.desc()).limit(1).scalar_subquery()
+
+
+def keep_current_framework(framework: Framework | None) -> None:
+    """Keep for the request the current framework read with other rows."""
+    request.environ[_REQUEST_KEY] = framework
 
 
 _REQUEST_KEY = "dps_portal.current_framework"

@@ -231,6 +231,24 @@ def test_the_provider_idle_time_is_configurable(client, db, frozen):
     assert "You were signed out after 10 minutes without activity" in page_text(response)
 
 
+def test_a_busy_session_is_sent_a_new_cookie_at_most_once_a_minute(client, db, frozen):
+    """The time last seen is written to the minute: requests within a minute of it leave the
+    cookie as it was (no Set-Cookie), and the idle time counts from the last one written."""
+    user = make_user(Role.contracts_officer)
+    db.session.commit()
+    sign_in_through_the_form(client, user)
+    client.get("/officer")  # The first page keeps the sign-out form's CSRF token in the session.
+    frozen.advance(timedelta(seconds=30))
+    assert "Set-Cookie" not in client.get("/officer").headers
+    frozen.advance(timedelta(seconds=30))
+    assert "Set-Cookie" in client.get("/officer").headers, "a minute on: last seen now"
+    frozen.advance(timedelta(seconds=59))
+    assert "Set-Cookie" not in client.get("/officer").headers
+    # 30 minutes after the last time written (29 after the last request): signed out.
+    frozen.advance(timedelta(minutes=29, seconds=2))
+    assert sent_to_sign_in(client.get("/officer"))
+
+
 def test_a_form_sent_after_the_idle_time_returns_to_its_page(client, db, frozen):
     user = make_user(Role.provider)
     db.session.commit()

@@ -7,7 +7,7 @@ from dps_portal.core import clock
 from dps_portal.core.roles import Role
 from dps_portal.notifications.models import Notification, OutboxEmail, OutboxState
 from tests.conftest import sign_in
-from tests.factories import make_user
+from tests.factories import make_framework, make_user
 from tests.query_counts import statements_of
 
 
@@ -65,3 +65,17 @@ def test_the_email_outbox(client, db):
     assert small_filtered == large_filtered <= 30
     assert "60 emails" in page and "20 emails: failed" in failed
     assert page.count("/admin/outbox/") == 50
+
+
+def test_the_header_is_read_with_the_user_in_one_statement(client, db):
+    """Every page's header (the council's name, the user's organisation, the unread count)
+    costs the one statement that loads the user for the session."""
+    make_framework(buyer_name="Peak District Council")
+    user = make_user(Role.provider)
+    add_notifications(db, user, 5)  # 3 of them unread
+    sign_in(client, user)
+    count, page = statements_of(client, "/accessibility")
+    assert count == 1
+    assert "Peak District Council" in page
+    assert user.provider.display_name in page
+    assert 'data-unread="3"' in page
