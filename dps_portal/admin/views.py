@@ -29,7 +29,8 @@ def _back_to(user: User):
 def list_users():
     role = Role.__members__.get(request.args.get("role", ""))
     locked_only = request.args.get("status") == "locked"
-    query = queries.users(role, locked_at=clock.now() if locked_only else None)
+    now = clock.now()
+    query = queries.users(role, locked_at=now if locked_only else None)
     page = db.paginate(query, per_page=USERS_PER_PAGE, error_out=False)
     filters = {"role": role.name} if role else {}
     if locked_only:
@@ -41,6 +42,7 @@ def list_users():
         selected_role=role,
         locked_only=locked_only,
         filters=filters,
+        now=now,
     )
 
 

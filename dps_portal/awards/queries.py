@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import and_, case, func, select, true
+from sqlalchemy import and_, case, func, literal, select, true, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from dps_portal.awards.models import (
@@ -19,7 +19,7 @@ from dps_portal.awards.models import (
 )
 from dps_portal.contracts.eligibility import eligibility_of
 from dps_portal.core import clock
-from dps_portal.core.pagination import RowsPagination
+from dps_portal.core.pagination import RowsPagination, counted_page
 from dps_portal.extensions import db
 from dps_portal.framework.models import CareSetting, Category, District
 from dps_portal.onboarding.admissions import admitted_home_ids
@@ -148,6 +148,27 @@ def award_or_404(award_id: int) -> DirectAward:
     return award
 
 
+def award_page_or_404(award_id: int) -> DirectAward:
+    """The award for its page, which changes nothing: its category, setting and author
+    joined into the award's own statement. The forms keep award_or_404's separate loads: they
+    lock the award (SELECT … FOR UPDATE), which PostgreSQL refuses over an outer join."""
+    award = db.session.scalar(
+        select(DirectAward)
+        .where(DirectAward.id == award_id)
+        .options(
+            joinedload(DirectAward.category),
+            joinedload(DirectAward.setting),
+            joinedload(DirectAward.created_by),
+            selectinload(DirectAward.districts),
+            selectinload(DirectAward.listings),
+            selectinload(DirectAward.offers),
+        )
+    )
+    if award is None:
+        abort(404)
+    return award
+
+
 def listing_of(award: DirectAward, listing_id: int) -> DirectAwardListing:
     for listing in award.listings:
         if listing.id == listing_id:
@@ -199,7 +220,7 @@ def officer_awards(page: int, show: str | None = None, now: datetime | None = No
     if show in AWARD_FILTERS:
         query = query.where(award_filter(show, now or clock.now()))
     query = query.order_by(DirectAward.searched_at.desc(), DirectAward.id.desc())
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return counted_page(query, db.session, page, PER_PAGE)
 
 
 # A provider's offers.
@@ -274,25 +295,31 @@ class RegisterFilters:
             conditions.append(DirectAward.category_id == self.category_id)
         return and_(true(), *conditions)
 
+    @property
+    def is_filtered(self) -> bool:
+        return (self.from_on, self.to_on, self.category_id) != (None, None, None)
 
-def _chosen_offer():
-    """Each award's chosen offer: the accepted one, else the latest."""
-    return (
-        select(
-            DirectAwardOffer.id.label("offer_id"),
-            DirectAwardOffer.direct_award_id.label("award_id"),
-            func.row_number()
-            .over(
-                partition_by=DirectAwardOffer.direct_award_id,
-                order_by=(
-                    case((DirectAwardOffer.state == OfferState.accepted, 0), else_=1),
-                    DirectAwardOffer.offered_at.desc(),
-                    DirectAwardOffer.id.desc(),
-                ),
-            )
-            .label("rank"),
+
+def _chosen_offer(award_ids: list[int] | None = None):
+    """Each award's chosen offer: the accepted one, else the latest (of the awards given, or
+    of every award)."""
+    query = select(
+        DirectAwardOffer.id.label("offer_id"),
+        DirectAwardOffer.direct_award_id.label("award_id"),
+        func.row_number()
+        .over(
+            partition_by=DirectAwardOffer.direct_award_id,
+            order_by=(
+                case((DirectAwardOffer.state == OfferState.accepted, 0), else_=1),
+                DirectAwardOffer.offered_at.desc(),
+                DirectAwardOffer.id.desc(),
+            ),
         )
-    ).subquery("chosen")
+        .label("rank"),
+    )
+    if award_ids is not None:
+        query = query.where(DirectAwardOffer.direct_award_id.in_(award_ids))
+    return query.subquery("chosen")
 
 
 @dataclass(frozen=True)
@@ -302,14 +329,15 @@ class RegisterRow:
     offer: DirectAwardOffer | None
 
 
-def register_query(filters: RegisterFilters):
-    chosen = _chosen_offer()
+def register_query(filters: RegisterFilters, award_ids: list[int] | None = None):
+    """The register's rows (of the awards given, or of every award in the filters)."""
+    chosen = _chosen_offer(award_ids)
     listed = (
         select(func.count(DirectAwardListing.id))
         .where(DirectAwardListing.direct_award_id == DirectAward.id)
         .scalar_subquery()
     )
-    return (
+    query = (
         select(DirectAward, listed.label("listed"), DirectAwardOffer)
         .outerjoin(chosen, and_(chosen.c.award_id == DirectAward.id, chosen.c.rank == 1))
         .outerjoin(DirectAwardOffer, DirectAwardOffer.id == chosen.c.offer_id)
@@ -320,28 +348,28 @@ def register_query(filters: RegisterFilters):
         )
         .order_by(DirectAward.searched_at.desc(), DirectAward.id.desc())
     )
+    if award_ids is not None:
+        query = query.where(DirectAward.id.in_(award_ids))
+    return query
 
 
 def register_page(filters: RegisterFilters, page: int):
-    """A page of awards (db.paginate) and their rows with the chosen offer: a fixed number
-    of statements."""
-    result = db.paginate(
-        select(DirectAward)
+    """A page of awards' ids with their total, then their rows with the chosen offer: two
+    statements."""
+    result = counted_page(
+        select(DirectAward.id)
         .where(filters.where())
-        .options(joinedload(DirectAward.category))
         .order_by(DirectAward.searched_at.desc(), DirectAward.id.desc()),
-        page=page,
-        per_page=PER_PAGE,
-        error_out=False,
+        db.session,
+        page,
+        PER_PAGE,
     )
-    ids = [award.id for award in result.items]
+    ids = list(result.items)
     if not ids:
         return result, []
     rows = {
         award.id: RegisterRow(award, listed, offer)
-        for award, listed, offer in db.session.execute(
-            register_query(filters).where(DirectAward.id.in_(ids))
-        ).all()
+        for award, listed, offer in db.session.execute(register_query(filters, ids)).all()
     }
     return result, [rows[award_id] for award_id in ids]
 
@@ -375,16 +403,16 @@ def provider_fairness(
     first: how often listed, offered, accepted, declined or lapsed, against the beds free it
     declares now (in the category when one is chosen). The page and its total in one
     statement, then two aggregates for the page's providers only."""
-    listed = (
-        select(
-            DirectAwardListing.provider_id.label("provider_id"),
-            func.count(DirectAwardListing.id).label("listed"),
-        )
-        .join(DirectAward, DirectAward.id == DirectAwardListing.direct_award_id)
-        .where(filters.where())
-        .group_by(DirectAwardListing.provider_id)
-        .subquery()
+    listed = select(
+        DirectAwardListing.provider_id.label("provider_id"),
+        func.count().label("listed"),
     )
+    if filters.is_filtered:
+        # Unfiltered, every listing counts: no need to read the awards (an index-only scan).
+        listed = listed.join(
+            DirectAward, DirectAward.id == DirectAwardListing.direct_award_id
+        ).where(filters.where())
+    listed = listed.group_by(DirectAwardListing.provider_id).subquery()
     ranked = (
         select(
             listed.c.provider_id,
@@ -410,51 +438,47 @@ def provider_fairness(
     provider_ids = [row.provider_id for row in result.items]
     if not provider_ids:
         return result, []
-    offers = {
-        provider_id: counts
-        for provider_id, *counts in db.session.execute(
-            select(
-                DirectAwardOffer.provider_id,
-                func.count(DirectAwardOffer.id),
-                func.count(DirectAwardOffer.id).filter(
-                    DirectAwardOffer.state == OfferState.accepted
-                ),
-                func.count(DirectAwardOffer.id).filter(
-                    DirectAwardOffer.state == OfferState.declined
-                ),
-                func.count(DirectAwardOffer.id).filter(DirectAwardOffer.state == OfferState.lapsed),
-            )
-            .join(DirectAward, DirectAward.id == DirectAwardOffer.direct_award_id)
-            .where(filters.where(), DirectAwardOffer.provider_id.in_(provider_ids))
-            .group_by(DirectAwardOffer.provider_id)
+    # The page's providers' offers and their beds declared now: two aggregates, one after
+    # the other in one statement (a beds row carries no offers, an offers row no beds).
+    none = literal(0)
+    offers = (
+        select(
+            DirectAwardOffer.provider_id,
+            func.count(DirectAwardOffer.id),
+            func.count(DirectAwardOffer.id).filter(DirectAwardOffer.state == OfferState.accepted),
+            func.count(DirectAwardOffer.id).filter(DirectAwardOffer.state == OfferState.declined),
+            func.count(DirectAwardOffer.id).filter(DirectAwardOffer.state == OfferState.lapsed),
+            none,
         )
-    }
+        .join(DirectAward, DirectAward.id == DirectAwardOffer.direct_award_id)
+        .where(filters.where(), DirectAwardOffer.provider_id.in_(provider_ids))
+        .group_by(DirectAwardOffer.provider_id)
+    )
     vacancy_join = Vacancy.care_home_id == CareHome.id
     if filters.category_id is not None:
         vacancy_join = and_(vacancy_join, Vacancy.category_id == filters.category_id)
-    beds = dict(
-        db.session.execute(
-            select(CareHome.provider_id, func.coalesce(func.sum(Vacancy.beds_free), 0))
-            .join(Vacancy, vacancy_join)
-            .where(CareHome.provider_id.in_(provider_ids))
-            .group_by(CareHome.provider_id)
-        ).all()
-    )
-    rows = []
-    for provider_id, name, count, _total in result.items:
-        offered, accepted, declined, lapsed = offers.get(provider_id, (0, 0, 0, 0))
-        rows.append(
-            ProviderFairness(
-                provider_id,
-                name,
-                count,
-                offered,
-                accepted,
-                declined,
-                lapsed,
-                int(beds.get(provider_id, 0)),
-            )
+    beds = (
+        select(
+            CareHome.provider_id,
+            none,
+            none,
+            none,
+            none,
+            func.coalesce(func.sum(Vacancy.beds_free), 0),
         )
+        .join(Vacancy, vacancy_join)
+        .where(CareHome.provider_id.in_(provider_ids))
+        .group_by(CareHome.provider_id)
+    )
+    counts = dict.fromkeys(provider_ids, (0, 0, 0, 0, 0))
+    for provider_id, *row in db.session.execute(union_all(offers, beds)):
+        counts[provider_id] = tuple(map(sum, zip(counts[provider_id], row, strict=True)))
+    rows = [
+        ProviderFairness(
+            provider_id, name, count, *counts[provider_id][:4], int(counts[provider_id][4])
+        )
+        for provider_id, name, count, _total in result.items
+    ]
     return result, rows
 
 

@@ -94,7 +94,7 @@ def new_award():
 
 @officers_only
 def show_award(award_id: int):
-    award = queries.award_or_404(award_id)
+    award = queries.award_page_or_404(award_id)
     sort = request.args.get("sort")
     sort = sort if sort in queries.SORTS else "rate"
     offered = {offer.listing_id: offer for offer in award.offers}

@@ -16,12 +16,32 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, exists, literal, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    tuple_,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from dps_portal.contracts.models import Suspension, TermsAcceptance, TermsVersion
 from dps_portal.core import clock
 from dps_portal.core.clock import format_date
+from dps_portal.core.models import UtcDateTime
 from dps_portal.declarations.models import DeclarationRequest
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category, current_framework
@@ -203,10 +223,8 @@ def _barriers_of(
     in one query."""
     conditions = barrier_conditions(today)
     rows = db.session.execute(
-        select(CareHome.id, Category.id, *conditions.values())
-        .select_from(CareHome)
-        .join(Category, true())
-        .where(CareHome.id.in_(home_ids), Category.id.in_(category_ids))
+        _barriers_statement(today),
+        {"home_ids": sorted(home_ids), "category_ids": sorted(category_ids)},
     )
     return {
         (home_id, category_id): {
@@ -214,6 +232,32 @@ def _barriers_of(
         }
         for home_id, category_id, *flags in rows
     }
+
+
+@functools.lru_cache(maxsize=8)
+def _barriers_statement(today: date) -> Select:
+    """_barriers_of's statement, built once a day with its sets as parameters: SQLAlchemy
+    keeps a statement's cache key with it, and walking this one costs about a millisecond.
+    "Not admitted" is read from a join to the admitted pairs of the homes asked (a home is
+    admitted to a category at most once), the same rule as its condition: PostgreSQL would
+    otherwise hash every admitted pair of the county to answer a page."""
+    home_ids = bindparam("home_ids", expanding=True)
+    conditions = barrier_conditions(today)
+    pairs = admitted_pairs().where(CareHome.id.in_(home_ids)).subquery()
+    conditions[Barrier.not_admitted] = pairs.c.care_home_id.is_(None)
+    return (
+        select(CareHome.id, Category.id, *conditions.values())
+        .select_from(CareHome)
+        .join(Category, true())
+        .outerjoin(
+            pairs,
+            and_(pairs.c.care_home_id == CareHome.id, pairs.c.category_id == Category.id),
+        )
+        .where(
+            CareHome.id.in_(home_ids),
+            Category.id.in_(bindparam("category_ids", expanding=True)),
+        )
+    )
 
 
 # Asking the rule.
@@ -329,110 +373,126 @@ def _terms_standing(
 
 @dataclass
 class _Facts:
-    """Which barriers hold for each home and category of a set, and what words them."""
+    """Which barriers hold for each home and category of a set, and what words them: read as
+    columns, not rows (a county's page asks for hundreds of pairs), and worded once per
+    provider, home or terms standing however many categories ask."""
 
     barriers: dict[tuple[int, int], set[Barrier]]
     provider_admitted: set[tuple[int, int]]
     terms: dict[int, TermsVersion]
     accepted: dict[tuple[int, int], set[int]]
-    suspensions: dict[int, list[Suspension]]
-    evidence: dict[int, list[EvidenceItem]]
-    overdue_declarations: dict[int, DeclarationRequest]
+    # Per provider, in the order read: (home id or None for the whole provider, barrier, the
+    # reason), and the warnings of evidence expiring soon as (home id or None, words).
+    held: dict[int, list[tuple[int | None, Barrier, Reason]]]
+    expiring: dict[int, list[tuple[int | None, str]]]
+    overdue_declarations: dict[int, Reason]
+    _terms_words: dict = field(default_factory=dict)
 
     @classmethod
     def read(cls, pairs: list[tuple[CareHome, Category]], today: date) -> "_Facts":
         home_ids = {home.id for home, _ in pairs}
         provider_ids = {home.provider_id for home, _ in pairs}
         framework_ids = {category.framework_id for _, category in pairs}
-        provider_admitted = db.session.execute(
-            select(Admission.provider_id, Admission.category_id).where(
-                Admission.provider_id.in_(provider_ids)
-            )
-        ).all()
-        suspensions = db.session.scalars(
-            select(Suspension)
-            .where(Suspension.provider_id.in_(provider_ids), Suspension.is_in_force(today))
-            .order_by(Suspension.started_at, Suspension.id)
-        ).all()
-        evidence = db.session.scalars(
-            select(EvidenceItem)
-            .where(EvidenceItem.provider_id.in_(provider_ids), EvidenceItem.is_current)
-            .order_by(EvidenceItem.expires_on, EvidenceItem.id)
-        ).all()
-        declarations = db.session.scalars(
-            select(DeclarationRequest)
-            .where(
-                DeclarationRequest.provider_id.in_(provider_ids),
-                DeclarationRequest.is_overdue(today),
-            )
-            .order_by(DeclarationRequest.due_on.desc(), DeclarationRequest.id.desc())
-        ).all()
+        provider_admitted: set[tuple[int, int]] = set()
+        held: dict[int, list] = defaultdict(list)
+        expiring: dict[int, list] = defaultdict(list)
+        overdue: dict[int, Reason] = {}
+        rows = db.session.execute(
+            _provider_facts_statement(today), {"provider_ids": sorted(provider_ids)}
+        )
+        for kind, provider_id, home_id, words, on, *_order in rows:
+            if kind == _ADMITTED:
+                provider_admitted.add((provider_id, home_id))
+            elif kind == _SUSPENDED:
+                if home_id is None:
+                    barrier, text = Barrier.provider_suspended, f"Provider suspended: {words}"
+                else:
+                    barrier, text = Barrier.home_suspended, f"Suspended: {words}"
+                if on is not None:
+                    text = f"{text} (until {format_date(on)})"
+                held[provider_id].append((home_id, barrier, Reason(barrier, text)))
+            elif kind == _EVIDENCE and on < today:
+                barrier, text = Barrier.evidence_expired, f"{words} expired {format_date(on)}"
+                held[provider_id].append((home_id, barrier, Reason(barrier, text)))
+            elif kind == _EVIDENCE:
+                expiring[provider_id].append((home_id, f"{words} expires {format_date(on)}"))
+            elif provider_id not in overdue:  # the oldest overdue declaration
+                text = f"Renewed self-declaration overdue since {format_date(on)}"
+                overdue[provider_id] = Reason(Barrier.declaration_overdue, text)
         return cls(
             barriers=_barriers_of(home_ids, {category.id for _, category in pairs}, today),
-            provider_admitted={tuple(row) for row in provider_admitted},
+            provider_admitted=provider_admitted,
             terms=_current_terms(framework_ids, today),
             accepted=_accepted_versions(provider_ids, framework_ids),
-            suspensions=_grouped(suspensions, "provider_id"),
-            evidence=_grouped(evidence, "provider_id"),
-            # Ordered newest first, so the oldest overdue request is the one kept.
-            overdue_declarations={item.provider_id: item for item in declarations},
+            held=held,
+            expiring=expiring,
+            overdue_declarations=overdue,
         )
 
     def eligibility(self, home: CareHome, category: Category, today: date) -> Eligibility:
         """The barriers that hold for the pair, each in words, and the warnings."""
-        barriers = self.barriers[(home.id, category.id)]
+        home_id, provider_id = home.id, home.provider_id
+        barriers = self.barriers[(home_id, category.id)]
         reasons: list[Reason] = []
         warnings: list[str] = []
         if Barrier.not_admitted in barriers:
             reasons.append(Reason(Barrier.not_admitted, self._not_admitted_text(home, category)))
         if Barrier.no_initial_visit in barriers:
-            reasons.append(
-                Reason(Barrier.no_initial_visit, "No satisfactory initial quality-monitoring visit")
-            )
-        terms_reason, terms_warning = _terms_standing(
-            self.terms.get(category.framework_id),
-            self.accepted.get((home.provider_id, category.framework_id), set()),
-            is_barrier=Barrier.terms_not_accepted in barriers,
+            reasons.append(_NO_INITIAL_VISIT)
+        terms_reason, terms_warning = self._terms_standing(
+            provider_id, category.framework_id, Barrier.terms_not_accepted in barriers
         )
         if terms_reason:
             reasons.append(terms_reason)
         if terms_warning:
             warnings.append(terms_warning)
-        for suspension in self.suspensions.get(home.provider_id, []):
-            if suspension.care_home_id is None and Barrier.provider_suspended in barriers:
-                text = f"Provider suspended: {suspension.reason}"
-                reasons.append(Reason(Barrier.provider_suspended, _until(text, suspension)))
-            elif suspension.care_home_id == home.id and Barrier.home_suspended in barriers:
-                text = f"Suspended: {suspension.reason}"
-                reasons.append(Reason(Barrier.home_suspended, _until(text, suspension)))
-        for item in self.evidence.get(home.provider_id, []):
-            if item.care_home_id not in (None, home.id):
-                continue
-            if item.is_expired(today):
-                if Barrier.evidence_expired in barriers:
-                    text = f"{item.label} expired {format_date(item.expires_on)}"
-                    reasons.append(Reason(Barrier.evidence_expired, text))
-            elif item.is_expiring(today):
-                warnings.append(f"{item.label} expires {format_date(item.expires_on)}")
+        if barriers:
+            reasons += [
+                reason
+                for for_home, barrier, reason in self.held.get(provider_id, ())
+                if barrier in barriers and (for_home is None or for_home == home_id)
+            ]
+        warnings += [
+            text
+            for for_home, text in self.expiring.get(provider_id, ())
+            if for_home is None or for_home == home_id
+        ]
+        if not barriers:
+            return Eligibility(home=home, category=category, reasons=reasons, warnings=warnings)
         if Barrier.cqc_not_registered in barriers:
-            reasons.append(Reason(Barrier.cqc_not_registered, "CQC registration is not active"))
+            reasons.append(_CQC_NOT_REGISTERED)
         if Barrier.cqc_inadequate in barriers:
-            text = "CQC rating Inadequate"
-            if home.cqc_review_required_since is not None:
-                text += ": waiting for a contracts officer's review"
-            reasons.append(Reason(Barrier.cqc_inadequate, text))
-        declaration = self.overdue_declarations.get(home.provider_id)
+            reasons.append(
+                _CQC_INADEQUATE_REVIEWING
+                if home.cqc_review_required_since is not None
+                else _CQC_INADEQUATE
+            )
+        declaration = self.overdue_declarations.get(provider_id)
         if declaration is not None and Barrier.declaration_overdue in barriers:
-            text = f"Renewed self-declaration overdue since {format_date(declaration.due_on)}"
-            reasons.append(Reason(Barrier.declaration_overdue, text))
+            reasons.append(declaration)
         # The answer is the rule's: a barrier that holds is a reason, in words or not.
         worded = {reason.barrier for reason in reasons}
-        reasons += [
-            Reason(barrier, barrier.label)
-            for barrier in Barrier
-            if barrier in barriers and barrier not in worded
-        ]
+        if not barriers <= worded:
+            reasons += [
+                Reason(barrier, barrier.label)
+                for barrier in Barrier
+                if barrier in barriers and barrier not in worded
+            ]
         return Eligibility(home=home, category=category, reasons=reasons, warnings=warnings)
+
+    def _terms_standing(
+        self, provider_id: int, framework_id: int, is_barrier: bool
+    ) -> tuple[Reason | None, str | None]:
+        """_terms_standing, worded once per provider, framework and answer."""
+        key = (provider_id, framework_id, is_barrier)
+        words = self._terms_words.get(key)
+        if words is None:
+            words = self._terms_words[key] = _terms_standing(
+                self.terms.get(framework_id),
+                self.accepted.get((provider_id, framework_id), set()),
+                is_barrier=is_barrier,
+            )
+        return words
 
     def _not_admitted_text(self, home: CareHome, category: Category) -> str:
         if (home.provider_id, category.id) not in self.provider_admitted:
@@ -440,16 +500,98 @@ class _Facts:
         return f"Home not put forward for {category.name}"
 
 
+# What _Facts reads of each provider, one statement for all: its admissions (category id in
+# the home column), suspensions in force (the reason and end date), evidence expired or
+# expiring (the label and expiry date: the rest words nothing) and overdue declarations (the
+# due date), each kind in the order its words are read.
+_ADMITTED, _SUSPENDED, _EVIDENCE, _DECLARATION = 1, 2, 3, 4
+
+
+@functools.lru_cache(maxsize=8)
+def _provider_facts_statement(today: date):
+    def kind(number: int):
+        return literal_column(str(number), Integer).label("kind")
+
+    providers = bindparam("provider_ids", expanding=True)
+    no_date, no_time = cast(null(), Date), cast(null(), UtcDateTime)
+    no_text = cast(null(), Text)
+    return union_all(
+        select(
+            kind(_SUSPENDED),
+            Suspension.provider_id.label("provider_id"),
+            Suspension.care_home_id.label("home_id"),
+            type_coerce(Suspension.reason, Text).label("words"),
+            Suspension.ends_on.label("on"),
+            Suspension.started_at.label("started_at"),
+            no_date.label("sort_on"),
+            Suspension.id.label("id"),
+        ).where(Suspension.provider_id.in_(providers), Suspension.is_in_force(today)),
+        select(
+            kind(_ADMITTED),
+            Admission.provider_id,
+            Admission.category_id,
+            no_text,
+            no_date,
+            no_time,
+            no_date,
+            Admission.id,
+        ).where(Admission.provider_id.in_(providers)),
+        select(
+            kind(_EVIDENCE),
+            EvidenceItem.provider_id,
+            EvidenceItem.care_home_id,
+            EvidenceItem.label,
+            EvidenceItem.expires_on,
+            no_time,
+            EvidenceItem.expires_on,
+            EvidenceItem.id,
+        ).where(
+            EvidenceItem.provider_id.in_(providers),
+            EvidenceItem.is_current,
+            EvidenceItem.is_due_for_renewal(today),
+        ),
+        select(
+            kind(_DECLARATION),
+            DeclarationRequest.provider_id,
+            cast(null(), Integer),
+            no_text,
+            DeclarationRequest.due_on,
+            no_time,
+            DeclarationRequest.due_on,
+            DeclarationRequest.id,
+        ).where(
+            DeclarationRequest.provider_id.in_(providers), DeclarationRequest.is_overdue(today)
+        ),
+    ).order_by(literal_column("started_at"), literal_column("sort_on"), literal_column("id"))
+
+
+# The words that depend on nothing but the barrier (a Reason is immutable: shared).
+_NO_INITIAL_VISIT = Reason(
+    Barrier.no_initial_visit, "No satisfactory initial quality-monitoring visit"
+)
+_CQC_NOT_REGISTERED = Reason(Barrier.cqc_not_registered, "CQC registration is not active")
+_CQC_INADEQUATE = Reason(Barrier.cqc_inadequate, "CQC rating Inadequate")
+_CQC_INADEQUATE_REVIEWING = Reason(
+    Barrier.cqc_inadequate, "CQC rating Inadequate: waiting for a contracts officer's review"
+)
+
+
 def _current_terms(framework_ids: set[int], today: date) -> dict[int, TermsVersion]:
     """Each framework's newest version already in effect."""
-    current = _current_terms_subquery(today)
     versions = db.session.scalars(
-        select(TermsVersion).where(
-            TermsVersion.id.in_(select(current.c.id)),
-            TermsVersion.framework_id.in_(framework_ids),
-        )
+        _current_terms_statement(today), {"framework_ids": sorted(framework_ids)}
     ).all()
     return {terms.framework_id: terms for terms in versions}
+
+
+@functools.lru_cache(maxsize=8)
+def _current_terms_statement(today: date) -> Select:
+    """Built once a day, its frameworks a parameter (its cache key is kept with it)."""
+    current = _current_terms_subquery(today)
+    return select(TermsVersion).where(
+        TermsVersion.id.in_(select(current.c.id)),
+        TermsVersion.framework_id.in_(bindparam("framework_ids", expanding=True)),
+    )
 
 
 def _accepted_versions(
@@ -467,19 +609,6 @@ def _accepted_versions(
     for provider_id, framework_id, version in rows:
         accepted[(provider_id, framework_id)].add(version)
     return accepted
-
-
-def _grouped(rows, attribute: str) -> dict:
-    grouped = defaultdict(list)
-    for row in rows:
-        grouped[getattr(row, attribute)].append(row)
-    return grouped
-
-
-def _until(text: str, suspension: Suspension) -> str:
-    if suspension.ends_on is None:
-        return text
-    return f"{text} (until {format_date(suspension.ends_on)})"
 
 
 def _categories_for_providers(provider_ids: set[int]) -> dict[int, list[Category]]:

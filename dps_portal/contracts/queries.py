@@ -2,12 +2,14 @@
 provider, and suspensions in the order officers work through them. Whether a home is
 eligible is only ever asked of dps_portal.contracts.eligibility."""
 
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, load_only
 
 from dps_portal.contracts.eligibility import (
@@ -15,7 +17,6 @@ from dps_portal.contracts.eligibility import (
     Eligibility,
     barrier_conditions,
     eligibility_of,
-    is_eligible_condition,
     passed_gate_visit_home_ids,
 )
 from dps_portal.contracts.models import Suspension, SuspensionState
@@ -25,6 +26,7 @@ from dps_portal.core.pagination import RowsPagination
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category, council_contact, current_framework
 from dps_portal.onboarding.admissions import admitted_home_ids, admitted_pairs
+from dps_portal.onboarding.models import Admission
 from dps_portal.providers.models import CareHome, ProviderOrganisation
 
 # What a provider can do about each barrier, in plain words; "{contact}" is how to reach the
@@ -131,18 +133,37 @@ class MarketEligibility:
     by_barrier: list[tuple[Barrier, int]]
 
 
-def _admitted_pairs_joined(query: Select, category_id: int | None) -> Select:
-    """`query` from every admitted home and category (CareHome and Category joined, so the
-    gate's barrier_conditions apply), of one category when given."""
-    pairs = admitted_pairs().subquery()
+def _admitted_pairs_joined(columns: Iterable, category_id: int | None) -> Select:
+    """SELECT `columns` of every admitted home and category (CareHome and Category joined,
+    so the gate's barrier_conditions apply), of one category when given: from the admitted
+    pairs' own join, which holds CareHome already (joining it again costs a county's hash)."""
     query = (
-        query.select_from(pairs)
-        .join(CareHome, CareHome.id == pairs.c.care_home_id)
-        .join(Category, Category.id == pairs.c.category_id)
+        admitted_pairs()
+        .join(Category, Category.id == Admission.category_id)
+        .with_only_columns(*columns)
     )
     if category_id is not None:
         query = query.where(Category.id == category_id)
     return query
+
+
+def _admitted_pair_barriers(today: date) -> dict[Barrier, ColumnElement[bool]]:
+    """The gate's barrier_conditions for rows of admitted pairs: "not admitted" cannot hold
+    for them (it is the same set), so PostgreSQL is spared hashing the county's pairs again."""
+    conditions = barrier_conditions(today)
+    del conditions[Barrier.not_admitted]
+    return conditions
+
+
+@functools.lru_cache(maxsize=8)
+def _counts_statement(today: date, of_one_category: bool) -> Select:
+    """eligibility_counts' aggregate, built once a day (the category a parameter): SQLAlchemy
+    keeps a statement's cache key with it, and walking this one costs about a millisecond."""
+    flags = list(_admitted_pair_barriers(today).values())
+    category_id = bindparam("category_id") if of_one_category else None
+    return _admitted_pairs_joined([Category.id, func.count(), *flags], category_id).group_by(
+        Category.id, *flags
+    )
 
 
 def eligibility_counts(
@@ -151,16 +172,14 @@ def eligibility_counts(
     """The admitted homes and categories counted in one aggregate query, by category and by
     which barriers hold: every pair, those eligible, each category's, and each barrier's."""
     today = today or clock.today_uk()
-    conditions = barrier_conditions(today)
-    flags = list(conditions.values())
+    conditions = _admitted_pair_barriers(today)
     rows = db.session.execute(
-        _admitted_pairs_joined(select(Category.id, func.count(), *flags), category_id).group_by(
-            Category.id, *flags
-        )
+        _counts_statement(today, category_id is not None),
+        {"category_id": category_id} if category_id is not None else {},
     ).all()
     counts = EligibilityCounts()
     per_category: dict[int, EligibilityCounts] = {}
-    per_barrier = dict.fromkeys(conditions, 0)
+    per_barrier = dict.fromkeys(barrier_conditions(today), 0)
     for category_id_, number, *holds in rows:
         held = [barrier for barrier, holding in zip(conditions, holds, strict=True) if holding]
         for each in (counts, per_category.setdefault(category_id_, EligibilityCounts())):
@@ -196,8 +215,8 @@ def market_eligibility(
     counts, by_category, by_barrier = eligibility_counts(category_id, today)
     shown = admitted_home_ids(category_id)
     if not_eligible_only:
-        shown = _admitted_pairs_joined(select(CareHome.id), category_id).where(
-            ~is_eligible_condition(today)
+        shown = _admitted_pairs_joined([CareHome.id], category_id).where(
+            or_(*_admitted_pair_barriers(today).values())
         )
     homes = (
         # The homes shown, counted in the same pass (a window over them all, before the
@@ -238,11 +257,23 @@ def admitted_homes_and_categories(
     category_id: int | None = None, home_ids: list[int] | None = None
 ) -> list[tuple[CareHome, Category]]:
     """Every admitted home and category (of one category, of some homes, when given), each
-    home's provider loaded, by provider, home and category."""
+    home's provider loaded, by provider, home and category: of the home and the provider,
+    only what the list and the gate's words read (a template reading more fails in the
+    tests)."""
     query = (
-        _admitted_pairs_joined(select(CareHome, Category), category_id)
+        _admitted_pairs_joined([CareHome, Category], category_id)
         .join(ProviderOrganisation, ProviderOrganisation.id == CareHome.provider_id)
-        .options(contains_eager(CareHome.provider))
+        .options(
+            load_only(
+                CareHome.provider_id,
+                CareHome.name,
+                CareHome.cqc_review_required_since,
+                raiseload=True,
+            ),
+            contains_eager(CareHome.provider).load_only(
+                ProviderOrganisation.legal_name, ProviderOrganisation.trading_name, raiseload=True
+            ),
+        )
         .order_by(
             ProviderOrganisation.legal_name,
             ProviderOrganisation.id,

@@ -2,7 +2,7 @@
 the ratings providers have reported."""
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from dps_portal.cqc.models import (
     CqcImport,
@@ -19,20 +19,20 @@ REVIEWS_ON_IMPORTS_PAGE = 10
 
 
 def imports() -> Select:
-    """Every import, newest first, with who uploaded it."""
+    """Every import, newest first, with who uploaded it (in the same statement)."""
     return (
         select(CqcImport)
-        .options(selectinload(CqcImport.uploaded_by))
+        .options(joinedload(CqcImport.uploaded_by))
         .order_by(CqcImport.created_at.desc(), CqcImport.id.desc())
     )
 
 
 def homes_to_review_query() -> Select:
     """Homes flagged by an import (rated Inadequate) and not yet reviewed, oldest first,
-    with their providers."""
+    with their providers (in the same statement)."""
     return (
         select(CareHome)
-        .options(selectinload(CareHome.provider))
+        .options(joinedload(CareHome.provider))
         .where(CareHome.cqc_review_required_since.is_not(None))
         .order_by(CareHome.cqc_review_required_since, CareHome.id)
     )
@@ -42,12 +42,19 @@ def homes_to_review(limit: int | None = None) -> list[CareHome]:
     return list(db.session.scalars(homes_to_review_query().limit(limit)))
 
 
-def reviews_waiting() -> int:
-    return db.session.scalar(
+def _reviews_waiting():
+    return (
         select(func.count())
         .select_from(CareHome)
         .where(CareHome.cqc_review_required_since.is_not(None))
+        .scalar_subquery()
     )
+
+
+def waiting_counts() -> tuple[int, int]:
+    """(homes waiting for a review, reported ratings waiting to be checked), in one
+    statement."""
+    return tuple(db.session.execute(select(_reviews_waiting(), _reports_waiting())).one())
 
 
 def _changes_of(home: CareHome) -> Select:
@@ -112,9 +119,10 @@ def pending_reports_query() -> Select:
     )
 
 
-def reports_waiting() -> int:
-    return db.session.scalar(
+def _reports_waiting():
+    return (
         select(func.count())
         .select_from(CqcRatingReport)
         .where(CqcRatingReport.state == CqcRatingReportState.pending)
+        .scalar_subquery()
     )

@@ -31,13 +31,14 @@ SUSPEND_ENDPOINT = "contracts.suspend"
 @officers_only
 def list_imports():
     page = db.paginate(queries.imports(), per_page=queries.PAGE_SIZE, error_out=False)
+    reviews_waiting, reports_waiting = queries.waiting_counts()
     return render_template(
         "cqc/list_imports.html",
         imports=page.items,
         page=page,
         homes_to_review=queries.homes_to_review(queries.REVIEWS_ON_IMPORTS_PAGE),
-        reviews_waiting=queries.reviews_waiting(),
-        reports_waiting=queries.reports_waiting(),
+        reviews_waiting=reviews_waiting,
+        reports_waiting=reports_waiting,
     )
 
 

@@ -3,13 +3,14 @@ today, counted in the database in a fixed number of statements however many home
 urgent first. Each line leads to a list that shows exactly its rows: the lists filter with
 the same conditions these counts use."""
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from typing import NamedTuple
 
 from flask import url_for
-from sqlalchemy import ColumnElement, Select, distinct, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import ColumnElement, Select, bindparam, distinct, func, select
 
 from dps_portal.accounts.models import User
 from dps_portal.awards.models import DirectAwardOffer
@@ -25,20 +26,24 @@ from dps_portal.core import clock
 from dps_portal.core.clock import format_date, format_datetime
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category, Framework
-from dps_portal.onboarding.models import Admission, Application, ApplicationCategory
+from dps_portal.onboarding.models import (
+    Admission,
+    Application,
+    ApplicationCategory,
+    CategoryDecision,
+)
 from dps_portal.onboarding.models import ApplicationState as State
 from dps_portal.placements.models import Placement, PlacementState
 from dps_portal.providers.models import CareHome, EvidenceItem, ProviderOrganisation
 from dps_portal.quality import queries as visit_queries
 from dps_portal.quality import rules as visit_rules
-from dps_portal.quality.actions.queries import is_to_answer
+from dps_portal.quality.actions.queries import is_to_answer, of_finalised_visit
 from dps_portal.quality.models import (
     ActionState,
     QualityReturn,
     ReturnState,
     Visit,
     VisitAction,
-    VisitState,
 )
 from dps_portal.quality.naming import planned_for
 from dps_portal.quality.returns.queries import own_filter_condition as return_filter
@@ -49,6 +54,9 @@ from dps_portal.vacancies.rules import fresh_since
 
 # How many of the newest applications the page names.
 APPLICATIONS_SHOWN = 5
+# How many homes the page names with their reasons (those kept from placements first); the
+# provider's homes list gives every home's answer.
+HOMES_SHOWN = 20
 
 
 # A work line's status: its words, its tag's colour, and how urgent it is (lower first).
@@ -105,6 +113,15 @@ def most_urgent_first(lines: Sequence[WorkLine]) -> list[WorkLine]:
 # The provider's counts: one aggregate statement.
 
 
+class NextVisit(NamedTuple):
+    """The next announced visit, as the work line words it (naming.planned_for reads it):
+    read with the counts."""
+
+    planned_on: date
+    planned_time: time | None
+    home_name: str
+
+
 @dataclass(frozen=True)
 class ProviderCounts:
     offers: int = 0
@@ -118,6 +135,10 @@ class ProviderCounts:
     actions_overdue: int = 0
     actions_first_due_on: date | None = None
     visits_announced: int = 0
+    # The next of them (planned_for reads these), with its home's name.
+    next_visit_on: date | None = None
+    next_visit_time: time | None = None
+    next_visit_home: str | None = None
     returns_overdue: int = 0
     returns_first_overdue_on: date | None = None
     returns_to_send: int = 0
@@ -129,6 +150,12 @@ class ProviderCounts:
     stale_vacancy_homes: int = 0
     applications: int = 0
     applications_sent: int = 0
+
+    @property
+    def next_visit(self) -> NextVisit | None:
+        if self.next_visit_on is None:
+            return None
+        return NextVisit(self.next_visit_on, self.next_visit_time, self.next_visit_home)
 
 
 def _scalar(query: Select):
@@ -145,6 +172,19 @@ def _count_and_first(model, column, *where) -> tuple:
 
 def provider_counts(provider_id: int, now: datetime, today: date) -> ProviderCounts:
     """Every count the provider's work queue shows, in one statement of subqueries."""
+    row = db.session.execute(
+        _provider_counts_statement(today),
+        {"provider_id": provider_id, "now": now, "stale_before": fresh_since(now)},
+    ).one()
+    return ProviderCounts(*row)
+
+
+@functools.lru_cache(maxsize=4)
+def _provider_counts_statement(today: date) -> Select:
+    """The statement of `provider_counts`, built once a day (building it and working out its
+    cache key cost more than running it): the provider, `now` and `stale_before` (vacancies
+    confirmed before it are stale) are parameters; the rest follows from `today`."""
+    provider_id, now = bindparam("provider_id"), bindparam("now")
     own_offer = (DirectAwardOffer.provider_id == provider_id, is_waiting_at(now))
     invitation = (
         select(func.count(TenderInvitation.id))
@@ -165,57 +205,131 @@ def provider_counts(provider_id: int, now: datetime, today: date) -> ProviderCou
     stale = (
         select(func.count(distinct(Vacancy.care_home_id)))
         .join(CareHome, CareHome.id == Vacancy.care_home_id)
-        .where(CareHome.provider_id == provider_id, ~Vacancy.is_fresh_since(fresh_since(now)))
+        .where(
+            CareHome.provider_id == provider_id, ~Vacancy.is_fresh_since(bindparam("stale_before"))
+        )
     )
     application = Application.provider_id == provider_id
-    row = db.session.execute(
-        select(
-            *_count_and_first(DirectAwardOffer, DirectAwardOffer.respond_by, *own_offer),
-            _scalar(unanswered),
-            _scalar(first_close),
-            _scalar(invitation.where(has_bid_in())),
-            *_count_and_first(Placement, Placement.planned_start_on, *placement),
-            _scalar(action_query.where(*action)),
-            _scalar(action_query.where(*action, VisitAction.due_on < today)),
-            _scalar(select(func.min(VisitAction.due_on)).join(VisitAction.visit).where(*action)),
-            _scalar(select(func.count(Visit.id)).where(*_announced(provider_id))),
-            *_count_and_first(
-                QualityReturn, QualityReturn.due_on, own_return, return_filter("overdue", today)
-            ),
-            *_count_and_first(
-                QualityReturn, QualityReturn.due_on, own_return, return_filter("to_send", today)
-            ),
-            *_count_and_first(
-                EvidenceItem, EvidenceItem.expires_on, *evidence, EvidenceItem.is_expired(today)
-            ),
-            *_count_and_first(
-                EvidenceItem, EvidenceItem.expires_on, *evidence, EvidenceItem.is_expiring(today)
-            ),
-            _scalar(stale),
-            _scalar(select(func.count(Application.id)).where(application)),
+    return select(
+        *_count_and_first(DirectAwardOffer, DirectAwardOffer.respond_by, *own_offer),
+        _scalar(unanswered),
+        _scalar(first_close),
+        _scalar(invitation.where(has_bid_in())),
+        *_count_and_first(Placement, Placement.planned_start_on, *placement),
+        _scalar(action_query.where(*action)),
+        _scalar(action_query.where(*action, VisitAction.due_on < today)),
+        _scalar(select(func.min(VisitAction.due_on)).join(VisitAction.visit).where(*action)),
+        _scalar(select(func.count(Visit.id)).where(*_announced(provider_id))),
+        *(
             _scalar(
-                select(func.count(Application.id)).where(
-                    application, Application.submitted_at.is_not(None)
-                )
-            ),
-        )
-    ).one()
-    return ProviderCounts(*row)
+                select(column)
+                .select_from(Visit)
+                .join(CareHome, CareHome.id == Visit.care_home_id)
+                .where(*_announced(provider_id))
+                .order_by(Visit.planned_on, Visit.planned_time, Visit.id)
+                .limit(1)
+            )
+            for column in (Visit.planned_on, Visit.planned_time, CareHome.name)
+        ),
+        *_count_and_first(
+            QualityReturn, QualityReturn.due_on, own_return, return_filter("overdue", today)
+        ),
+        *_count_and_first(
+            QualityReturn, QualityReturn.due_on, own_return, return_filter("to_send", today)
+        ),
+        *_count_and_first(
+            EvidenceItem, EvidenceItem.expires_on, *evidence, EvidenceItem.is_expired(today)
+        ),
+        *_count_and_first(
+            EvidenceItem, EvidenceItem.expires_on, *evidence, EvidenceItem.is_expiring(today)
+        ),
+        _scalar(stale),
+        _scalar(select(func.count(Application.id)).where(application)),
+        _scalar(
+            select(func.count(Application.id)).where(
+                application, Application.submitted_at.is_not(None)
+            )
+        ),
+    )
 
 
 # What the counts do not say: the rows the page names.
 
 
-def recent_applications(provider_id: int, limit: int = APPLICATIONS_SHOWN) -> list[Application]:
-    """The provider's newest applications with their categories' decisions."""
-    return list(
-        db.session.scalars(
-            select(Application)
-            .where(Application.provider_id == provider_id)
-            .options(selectinload(Application.categories).joinedload(ApplicationCategory.category))
-            .order_by(Application.created_at.desc(), Application.id.desc())
-            .limit(limit)
+@dataclass(frozen=True)
+class ChosenCategory:
+    """A category an application asked for, and the council's decision on it."""
+
+    name: str
+    decision: CategoryDecision
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.decision is CategoryDecision.rejected
+
+
+@dataclass(frozen=True)
+class RecentApplication:
+    """An application as the home page shows it: its own columns and its categories'
+    decisions, read as plain rows (ORM objects with their categories cost three times as
+    much to build)."""
+
+    id: int
+    reference: str
+    state: State
+    submitted_at: datetime | None
+    decision_due_on: date | None
+    extended_due_on: date | None
+    decided_at: datetime | None
+    withdrawn_at: datetime | None
+    categories: list[ChosenCategory] = field(default_factory=list)
+
+
+def recent_applications(
+    provider_id: int, limit: int = APPLICATIONS_SHOWN
+) -> list[RecentApplication]:
+    """The provider's newest applications with their categories' decisions, in one
+    statement."""
+    rows = db.session.execute(
+        _recent_applications_statement(), {"provider_id": provider_id, "limit": limit}
+    )
+    applications: dict[int, RecentApplication] = {}
+    for *columns, category_name, decision in rows:
+        application = applications.get(columns[0])
+        if application is None:
+            application = applications[columns[0]] = RecentApplication(*columns)
+        if category_name is not None:
+            application.categories.append(ChosenCategory(category_name, decision))
+    return list(applications.values())
+
+
+@functools.cache
+def _recent_applications_statement() -> Select:
+    """Built once (its provider and limit are parameters)."""
+    newest = (
+        select(Application.id, Application.created_at)
+        .where(Application.provider_id == bindparam("provider_id"))
+        .order_by(Application.created_at.desc(), Application.id.desc())
+        .limit(bindparam("limit"))
+        .subquery("newest")
+    )
+    return (
+        select(
+            Application.id,
+            Application.reference,
+            Application.state,
+            Application.submitted_at,
+            Application.decision_due_on,
+            Application.extended_due_on,
+            Application.decided_at,
+            Application.withdrawn_at,
+            Category.name,
+            ApplicationCategory.decision,
         )
+        .join(newest, newest.c.id == Application.id)
+        .outerjoin(ApplicationCategory, ApplicationCategory.application_id == Application.id)
+        .outerjoin(Category, Category.id == ApplicationCategory.category_id)
+        .order_by(newest.c.created_at.desc(), newest.c.id.desc(), ApplicationCategory.id)
     )
 
 
@@ -225,46 +339,40 @@ def _announced(provider_id: int) -> tuple:
     return (Visit.provider_id == provider_id, Visit.is_open, Visit.is_visible_to_provider)
 
 
-def next_announced_visit(provider_id: int) -> Visit | None:
-    """The provider's next announced visit, with its home."""
-    return db.session.scalars(
-        select(Visit)
-        .where(*_announced(provider_id))
-        .options(joinedload(Visit.care_home))
-        .order_by(Visit.planned_on, Visit.planned_time, Visit.id)
-        .limit(1)
-    ).first()
-
-
 def admitted_categories(provider_id: int) -> list[Category]:
-    return list(
-        db.session.scalars(
-            select(Category)
-            .join(Admission, Admission.category_id == Category.id)
-            .where(Admission.provider_id == provider_id)
-            .order_by(Category.position, Category.id)
-        )
+    return list(db.session.scalars(_admitted_categories_statement(), {"provider_id": provider_id}))
+
+
+@functools.cache
+def _admitted_categories_statement() -> Select:
+    """Built once (its provider is a parameter)."""
+    return (
+        select(Category)
+        .join(Admission, Admission.category_id == Category.id)
+        .where(Admission.provider_id == bindparam("provider_id"))
+        .order_by(Category.position, Category.id)
     )
 
 
 @dataclass(frozen=True)
 class HomeStanding:
-    """A home's answer from the contract gate in each category its provider is admitted to."""
+    """A home's answer from the contract gate in each category its provider is admitted to
+    (what follows from the answers is worked out once: the page asks it three times)."""
 
     home: CareHome
     answers: list[Eligibility] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def put_forward(self) -> list[Eligibility]:
         """The categories the home was put forward for (and admitted in)."""
         return [answer for answer, is_put_forward in self.rows if is_put_forward]
 
-    @property
+    @functools.cached_property
     def rows(self) -> list[tuple[Eligibility, bool]]:
         """Each category's answer, and whether the home was put forward for it."""
         return [(answer, Barrier.not_admitted not in answer.barriers) for answer in self.answers]
 
-    @property
+    @functools.cached_property
     def warnings(self) -> list[str]:
         """What will soon stop placements, once each (an insurance expiry holds for every
         category)."""
@@ -272,7 +380,7 @@ class HomeStanding:
             dict.fromkeys(warning for answer in self.answers for warning in answer.warnings)
         )
 
-    @property
+    @functools.cached_property
     def is_blocked(self) -> bool:
         """Admitted somewhere, and kept from placements in at least one of those categories."""
         return any(not answer.is_eligible for answer in self.put_forward)
@@ -335,10 +443,9 @@ def _on(value: date | datetime) -> str:
 def provider_work(
     counts: ProviderCounts,
     *,
-    applications: Sequence[Application],
+    applications: Sequence[RecentApplication],
     standing: Sequence[HomeStanding],
     terms: TermsDue | None,
-    next_visit: Visit | None,
 ) -> list[WorkLine]:
     """The provider's work, most urgent first: each line with its count, nearest date and
     the list that shows exactly its rows."""
@@ -406,7 +513,7 @@ def provider_work(
             )
     newest = applications[0] if applications else None
     if newest is not None and newest.state is State.decided:
-        rejected = [chosen.category.name for chosen in newest.categories if chosen.is_rejected]
+        rejected = [chosen.name for chosen in newest.categories if chosen.is_rejected]
         if rejected:
             lines.append(
                 WorkLine(
@@ -501,14 +608,14 @@ def provider_work(
             )
         )
     if counts.visits_announced:
-        first = next_visit
+        first = counts.next_visit
         lines.append(
             WorkLine(
                 "visits",
                 "Quality visits announced",
                 url_for("actions.list_visits") + "#planned-visits",
                 counts.visits_announced,
-                f"The next is to {first.care_home.name} on {planned_for(first)}." if first else "",
+                f"The next is to {first.home_name} on {planned_for(first)}." if first else "",
                 first.planned_on if first else None,
                 "coming",
             )
@@ -567,32 +674,8 @@ def monitor_counts(user: User, today: date) -> MonitorCounts:
     """The due list's counts by status (one statement), and the monitor's own open visits,
     the actions waiting for verification and the returns waiting for review (one more)."""
     due = visit_queries.due_counts(today)
-
-    def own(show: str) -> ColumnElement:
-        return _scalar(
-            select(func.count(Visit.id)).where(
-                visit_queries.own_open_visit_condition(show, user, today)
-            )
-        )
-
     this_week, drafts, actions, returns = db.session.execute(
-        select(
-            own("this_week"),
-            own("drafts"),
-            _scalar(
-                select(func.count(VisitAction.id))
-                .join(VisitAction.visit)
-                .where(
-                    Visit.state == VisitState.finalised,
-                    VisitAction.state == ActionState.awaiting_verification,
-                )
-            ),
-            _scalar(
-                select(func.count(QualityReturn.id)).where(
-                    QualityReturn.state == ReturnState.submitted
-                )
-            ),
-        )
+        _monitor_counts_statement(today), {"monitor_id": user.id}
     ).one()
     return MonitorCounts(
         overdue=due[visit_queries.OVERDUE],
@@ -603,6 +686,39 @@ def monitor_counts(user: User, today: date) -> MonitorCounts:
         actions_waiting=actions,
         returns_waiting=returns,
     )
+
+
+@functools.lru_cache(maxsize=4)
+def _monitor_counts_statement(today: date) -> Select:
+    """The monitor's own open visits, the actions waiting for verification and the returns
+    waiting for review, built once a day (the monitor is a parameter, `monitor_id`)."""
+    monitor = _Monitor(bindparam("monitor_id"))
+
+    def own(show: str) -> ColumnElement:
+        return _scalar(
+            select(func.count(Visit.id)).where(
+                visit_queries.own_open_visit_condition(show, monitor, today)
+            )
+        )
+
+    return select(
+        own("this_week"),
+        own("drafts"),
+        # count(*): read from the state indexes alone, as the lists' counts are.
+        _scalar(
+            select(func.count()).where(
+                VisitAction.state == ActionState.awaiting_verification, of_finalised_visit()
+            )
+        ),
+        _scalar(select(func.count()).where(QualityReturn.state == ReturnState.submitted)),
+    )
+
+
+@dataclass(frozen=True)
+class _Monitor:
+    """Stands for the monitor in `own_open_visit_condition`, which reads only its id."""
+
+    id: ColumnElement
 
 
 def monitor_work(counts: MonitorCounts) -> list[WorkLine]:
@@ -671,9 +787,30 @@ def monitor_work(counts: MonitorCounts) -> list[WorkLine]:
 @dataclass(frozen=True)
 class ProviderHome:
     counts: ProviderCounts
-    applications: list[Application]
+    applications: list[RecentApplication]
     standing: list[HomeStanding]
     work: list[WorkLine]
+    # The warnings every home has (the provider's own insurance, the terms): said once.
+    shared_warnings: list[str] = field(default_factory=list)
+
+    @property
+    def to_look_at(self) -> list[HomeStanding]:
+        """The homes kept from placements, then those with a warning of their own: the page
+        names these (the first HOMES_SHOWN), not every home."""
+        return [
+            item
+            for item in self.standing
+            if item.is_blocked
+            or any(warning not in self.shared_warnings for warning in item.warnings)
+        ]
+
+
+def shared_warnings(standing: Sequence[HomeStanding]) -> list[str]:
+    """The warnings that hold for every home, in the first home's order."""
+    if not standing:
+        return []
+    common = set(standing[0].warnings).intersection(*(item.warnings for item in standing[1:]))
+    return [warning for warning in standing[0].warnings if warning in common]
 
 
 def provider_home(
@@ -688,12 +825,10 @@ def provider_home(
     applications = recent_applications(provider.id) if counts.applications else []
     categories = admitted_categories(provider.id)
     standing = homes_standing(homes, categories, today) if categories and homes else []
-    next_visit = next_announced_visit(provider.id) if counts.visits_announced else None
     work = provider_work(
         counts,
         applications=applications,
         standing=standing,
         terms=terms_due(provider, framework, standing, today),
-        next_visit=next_visit,
     )
-    return ProviderHome(counts, applications, standing, work)
+    return ProviderHome(counts, applications, standing, work, shared_warnings(standing))

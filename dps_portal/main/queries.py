@@ -20,12 +20,13 @@ class MarketSummary:
 def market_summary() -> MarketSummary:
     """The framework's name (read once a request) and the market's size in one statement."""
     framework = current_framework()
+    # The homes and their beds in one pass over the homes.
     homes, beds, providers = db.session.execute(
         select(
-            select(func.count(CareHome.id)).scalar_subquery(),
-            select(func.coalesce(func.sum(CareHome.registered_beds), 0)).scalar_subquery(),
-            select(func.count(ProviderOrganisation.id)).scalar_subquery(),
-        )
+            func.count(),
+            func.coalesce(func.sum(CareHome.registered_beds), 0),
+            select(func.count()).select_from(ProviderOrganisation).scalar_subquery(),
+        ).select_from(CareHome)
     ).one()
     return MarketSummary(
         framework_name=framework.name if framework else "No framework set up",

@@ -2,26 +2,30 @@
 one aggregate statement, each asking the same SQL rule as the list it links to, so a line's
 number is the number of rows its link shows."""
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import url_for
-from sqlalchemy import distinct, func, or_, select, true
+from sqlalchemy import Select, bindparam, func, or_, select, true
 
 from dps_portal.accounts.models import User
 from dps_portal.accounts.queries import is_locked_out_at
 from dps_portal.audit.models import AuditChainHead
 from dps_portal.awards.models import DirectAward, DirectAwardOffer, DirectAwardState
 from dps_portal.awards.queries import award_filter, is_waiting_at
-from dps_portal.contracts.eligibility import Barrier, barrier_conditions
+from dps_portal.contracts.eligibility import (
+    Barrier,
+    barrier_conditions,
+    passed_gate_visit_home_ids,
+)
 from dps_portal.contracts.models import Suspension, SuspensionState
 from dps_portal.core.clock import format_date, format_datetime
 from dps_portal.extensions import db
 from dps_portal.framework.models import Category
 from dps_portal.main.provider_queries import WorkLine, most_urgent_first
 from dps_portal.notifications.models import OutboxEmail, OutboxState
-from dps_portal.onboarding.admissions import admitted_pairs
-from dps_portal.onboarding.models import Application
+from dps_portal.onboarding.models import Admission, AdmittedHome, Application
 from dps_portal.onboarding.review.queries import queue_filter
 from dps_portal.onboarding.rules import DUE_SOON_WORKING_DAYS
 from dps_portal.placements.models import Placement
@@ -48,6 +52,17 @@ class OfficerWork:
 def _counts(now: datetime, today: date):
     """Every count of the officers' home page in one statement: one aggregate subquery a
     table (a single row each, joined side by side) and scalar subqueries for the rest."""
+    return db.session.execute(
+        _counts_statement(today), {"now": now, "stale_before": fresh_since(now)}
+    ).one()
+
+
+@functools.lru_cache(maxsize=4)
+def _counts_statement(today: date) -> Select:
+    """The statement of `_counts`, built once a day (building it, and working out its cache
+    key, cost more than PostgreSQL's part): the instants are parameters, `now` and
+    `stale_before` (vacancies confirmed before it are stale); the rest follows from `today`."""
+    now = bindparam("now")
     awaiting = queue_filter("awaiting", today)
     overdue, due_soon, due_later, answered = (
         queue_filter(view, today) for view in ("overdue", "due_soon", "due_later", "answered")
@@ -110,7 +125,7 @@ def _counts(now: datetime, today: date):
         .where(Placement.is_review_due_by(review_due_by(today)))
         .subquery()
     )
-    return db.session.execute(
+    return (
         select(
             applications,
             tenders,
@@ -127,7 +142,7 @@ def _counts(now: datetime, today: date):
             .label("cqc_reviews"),
             no_longer_eligible(today).label("no_longer_eligible"),
             select(func.count(Vacancy.id))
-            .where(Vacancy.beds_free > 0, ~Vacancy.is_fresh_since(fresh_since(now)))
+            .where(Vacancy.beds_free > 0, ~Vacancy.is_fresh_since(bindparam("stale_before")))
             .scalar_subquery()
             .label("stale_vacancies"),
         )
@@ -135,22 +150,40 @@ def _counts(now: datetime, today: date):
         .join(tenders, true())
         .join(awards, true())
         .join(reviews, true())
-    ).one()
+    )
 
 
 def no_longer_eligible(today: date):
     """SQL: the admitted homes past their initial quality visit that the contract gate holds
     back now (suspended, evidence expired, CQC, terms, declaration): eligible once, or as
     good as, so something has changed. The eligibility page's "not eligible" and "passed
-    their initial visit" filters show the same homes."""
+    their initial visit" filters show the same homes.
+
+    Counted over each passed home's own admitted pairs (a semi-join, no DISTINCT), asking
+    only the barriers that can hold there: on an admitted pair of a home past its visit,
+    "not admitted" and "no initial visit" never do, and asking them would hash the county's
+    pairs and visits once more."""
     conditions = barrier_conditions(today)
-    pairs = admitted_pairs().subquery()
+    held_back = [
+        condition
+        for barrier, condition in conditions.items()
+        if barrier not in (Barrier.not_admitted, Barrier.no_initial_visit)
+    ]
+    barred_pair = (
+        select(AdmittedHome.id)
+        .join(Admission, Admission.id == AdmittedHome.admission_id)
+        .join(Category, Category.id == Admission.category_id)
+        .where(
+            AdmittedHome.care_home_id == CareHome.id,
+            # For the home's own provider, as admitted_pairs() asks.
+            Admission.provider_id == CareHome.provider_id,
+            or_(*held_back),
+        )
+    )
     return (
-        select(func.count(distinct(CareHome.id)))
-        .select_from(pairs)
-        .join(CareHome, CareHome.id == pairs.c.care_home_id)
-        .join(Category, Category.id == pairs.c.category_id)
-        .where(or_(*conditions.values()), ~conditions[Barrier.no_initial_visit])
+        select(func.count())
+        .select_from(CareHome)
+        .where(CareHome.id.in_(passed_gate_visit_home_ids()), barred_pair.exists())
         .scalar_subquery()
     )
 
@@ -376,22 +409,38 @@ class AdminWork:
 def admin_work(now: datetime) -> AdminWork:
     """The administrators' counts in one statement. The audit trail's length is its chain
     head's sequence number (one row), not a count of every event."""
-    failing = failing_runs(sorted(job.id for job in all_jobs())).with_only_columns(
-        func.count(JobRun.id)
-    )
-    row = db.session.execute(
-        select(
-            select(func.count(User.id)).scalar_subquery(),
-            select(func.count(User.id)).where(User.is_active).scalar_subquery(),
-            select(func.coalesce(func.max(AuditChainHead.sequence), 0)).scalar_subquery(),
-            select(func.count(OutboxEmail.id))
-            .where(OutboxEmail.state == OutboxState.queued)
-            .scalar_subquery(),
-            select(func.count(OutboxEmail.id))
-            .where(OutboxEmail.state == OutboxState.failed)
-            .scalar_subquery(),
-            failing.order_by(None).scalar_subquery(),
-            select(func.count(User.id)).where(is_locked_out_at(now)).scalar_subquery(),
-        )
-    ).one()
+    job_ids = tuple(sorted(job.id for job in all_jobs()))
+    row = db.session.execute(_admin_statement(job_ids), {"now": now}).one()
     return AdminWork(*row)
+
+
+@functools.lru_cache(maxsize=4)
+def _admin_statement(job_ids: tuple[str, ...]) -> Select:
+    """The statement of `admin_work`, built once (`now` is a parameter): the users counted
+    in one pass, the emails by state from their index alone (count(*), not count(id))."""
+    failing = failing_runs(list(job_ids)).with_only_columns(func.count(JobRun.id))
+    users = select(
+        func.count().label("users"),
+        func.count().filter(User.is_active).label("active_users"),
+        func.count().filter(is_locked_out_at(bindparam("now"))).label("users_locked_out"),
+    ).subquery()
+    is_queued, is_failed = (
+        OutboxEmail.state == state for state in (OutboxState.queued, OutboxState.failed)
+    )
+    emails = (
+        select(
+            func.count().filter(is_queued).label("waiting"),
+            func.count().filter(is_failed).label("failed"),
+        )
+        .where(OutboxEmail.state.in_((OutboxState.queued, OutboxState.failed)))
+        .subquery()
+    )
+    return select(
+        users.c.users,
+        users.c.active_users,
+        select(func.coalesce(func.max(AuditChainHead.sequence), 0)).scalar_subquery(),
+        emails.c.waiting,
+        emails.c.failed,
+        failing.order_by(None).scalar_subquery(),
+        users.c.users_locked_out,
+    ).select_from(users.join(emails, true()))

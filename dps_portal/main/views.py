@@ -53,6 +53,7 @@ def provider_home():
         organisation=organisation,
         homes=homes,
         queue=queue,
+        homes_shown=work_queues.HOMES_SHOWN,
         # The checklist, until the provider has sent an application.
         readiness=None if queue.counts.applications_sent else readiness(organisation, homes),
         vacancies=own_vacancies_by_home(organisation.id, now),

@@ -1,6 +1,7 @@
 """What the application pages show: the provider's applications, the task list and the
 summary of answers (which the officers' review shows too)."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,11 +222,24 @@ def application_summary(application: Application) -> list[SectionSummary]:
     """Each part of the application as rows to show: organisation, categories and homes,
     each section for each scope, and the rates. A submitted application reads its questions
     as they were when it was submitted."""
-    summaries = [_organisation_summary(application), _categories_summary(application)]
+    return [
+        organisation_summary(application),
+        _categories_summary(application),
+        *section_summaries(application),
+        _rates_summary(application),
+    ]
+
+
+def section_summaries(
+    application: Application, keys: Collection[str] | None = None
+) -> list[SectionSummary]:
+    """Each question section for each scope it is asked for, in order; only the sections
+    in `keys` when given (the others' answers are then not read)."""
+    summaries = []
     grouped = answers_by_scope(application)
     submitted = application.submitted_at is not None
     for section, task in section_tasks(application):
-        if task is None:
+        if task is None or (keys is not None and section.key not in keys):
             continue
         answers = grouped.get(task.scope, {})
         values = answer_values(answers)
@@ -243,7 +257,6 @@ def application_summary(application: Application) -> list[SectionSummary]:
                 section_href(application, section.key, task.scope),
             )
         )
-    summaries.append(_rates_summary(application))
     return summaries
 
 
@@ -305,7 +318,7 @@ def _answer_row(question: Question, answer: Answer | None, submitted: bool) -> S
     return SummaryRow(label or question.text, answer_html(question, answer), question.key)
 
 
-def _organisation_summary(application: Application) -> SectionSummary:
+def organisation_summary(application: Application) -> SectionSummary:
     provider = application.provider
     rows = [
         ("Legal name", provider.legal_name),

@@ -7,13 +7,14 @@ from datetime import date, datetime
 
 from flask import abort
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from dps_portal.audit.actions import AuditAction, action_in_words
 from dps_portal.audit.models import AuditEvent
 from dps_portal.core import clock
 from dps_portal.core.clock import format_date
 from dps_portal.core.forms import id_from
+from dps_portal.core.pagination import RowsPagination
 from dps_portal.extensions import db
 from dps_portal.framework.models import CareSetting, Category, District
 from dps_portal.placements.models import (
@@ -148,19 +149,63 @@ def _filtered(query, filters: RegisterFilters, today: date):
 REGISTER_ORDER = (Placement.awarded_at.desc(), Placement.id.desc())
 
 
-def register(filters: RegisterFilters, page: int, today: date):
-    """The register a page at a time, with what its rows show loaded with it."""
+@dataclass(frozen=True)
+class RegisterPage:
+    page: RowsPagination  # its items are the page's placements
+    counts: dict[PlacementState, int]
+    costs: dict[int, object]  # placement id -> the weekly cost in force today
+
+
+def register(filters: RegisterFilters, page: int, today: date) -> RegisterPage:
+    """The register a page at a time, each placement with what its row shows and its cost
+    in force today read with it, and the counts per status, which give the page's total:
+    two statements."""
+    counts = status_counts(filters, today)
     query = (
-        _filtered(select(Placement), filters, today)
+        _filtered(select(Placement, cost_in_force(today)), filters, today)
+        # Only the columns the register's rows show, of the placement, home, provider and lists.
         .options(
-            joinedload(Placement.care_home).joinedload(CareHome.district),
-            joinedload(Placement.provider),
-            joinedload(Placement.category),
-            joinedload(Placement.setting),
+            load_only(
+                Placement.reference,
+                Placement.person_reference,
+                Placement.route,
+                Placement.state,
+                Placement.care_home_id,
+                Placement.provider_id,
+                Placement.category_id,
+                Placement.setting_id,
+                Placement.started_on,
+                Placement.planned_start_on,
+                Placement.ended_on,
+                Placement.next_review_on,
+                raiseload=True,
+            ),
+            joinedload(Placement.care_home).load_only(
+                CareHome.name, CareHome.district_id, raiseload=True
+            ),
+            joinedload(Placement.care_home)
+            .joinedload(CareHome.district)
+            .load_only(District.name, District.is_out_of_county, raiseload=True),
+            joinedload(Placement.provider).load_only(
+                ProviderOrganisation.legal_name, ProviderOrganisation.trading_name, raiseload=True
+            ),
+            joinedload(Placement.category).load_only(Category.name, raiseload=True),
+            joinedload(Placement.setting).load_only(CareSetting.name, raiseload=True),
         )
         .order_by(*REGISTER_ORDER)
     )
-    return db.paginate(query, page=page, per_page=REGISTER_PER_PAGE, error_out=False)
+    result = RowsPagination(
+        select=query,
+        session=db.session,
+        page=page,
+        per_page=REGISTER_PER_PAGE,
+        error_out=False,
+        count=False,
+    )
+    result.total = counts[filters.state] if filters.state is not None else sum(counts.values())
+    costs = {placement.id: cost for placement, cost in result.items}
+    result.items = [placement for placement, _cost in result.items]
+    return RegisterPage(result, counts, costs)
 
 
 def status_counts(filters: RegisterFilters, today: date) -> dict[PlacementState, int]:
@@ -325,7 +370,7 @@ def documents_of(placement: Placement, user):
     from dps_portal.tenders.award.queries import tender_documents
 
     provider_id = None if user.is_staff else placement.provider_id
-    return tender_documents(placement.tender, provider_id=provider_id)
+    return tender_documents(placement.tender, provider_id=provider_id, placement=placement)
 
 
 @dataclass(frozen=True)

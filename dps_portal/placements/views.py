@@ -13,6 +13,7 @@ from dps_portal.core.access import role_required
 from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_shown_on, requested_page
 from dps_portal.framework.models import current_framework
+from dps_portal.framework.queries import framework_lists
 from dps_portal.placements import operations, queries
 from dps_portal.placements.forms import (
     CancelPlacementForm,
@@ -50,15 +51,15 @@ def list_placements():
 def list_register():
     filters = queries.RegisterFilters.from_args(request.args)
     today = clock.today_uk()
-    page = queries.register(filters, requested_page(), today)
+    register = queries.register(filters, requested_page(), today)
     return render_template(
         "placements/list_register.html",
-        page=page,
+        page=register.page,
         filters=filters,
         args=filters.as_args(),
-        counts=queries.status_counts(filters, today),
-        costs=queries.costs_in_force((placement.id for placement in page.items), today),
-        framework=current_framework(),
+        counts=register.counts,
+        costs=register.costs,
+        lists=framework_lists(current_framework(), "categories", "districts"),
         states=list(PlacementState),
         routes=list(PlacementRoute),
         review_due_by=review_due_by(today),

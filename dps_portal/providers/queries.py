@@ -1,13 +1,15 @@
 """Provider-side reads start from the signed-in user's own organisation."""
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Date, Select, bindparam, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
+from dps_portal.core.pagination import RowsPagination
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
 from dps_portal.providers.models import CareHome, CqcRating, ProviderOrganisation
@@ -45,13 +47,45 @@ def own_homes() -> list[CareHome]:
     return db.session.scalars(own_homes_query()).all()
 
 
+def _homes_table_loads() -> tuple:
+    """The homes table's district and setting, joined into the list's own statement."""
+    return joinedload(CareHome.district), joinedload(CareHome.setting)
+
+
 def own_homes_query() -> Select:
     """The organisation's homes by name, with what the homes table shows loaded."""
-    return (
-        own_rows(CareHome)
-        .options(selectinload(CareHome.district), selectinload(CareHome.setting))
-        .order_by(CareHome.name, CareHome.id)
+    return own_rows(CareHome).options(*_homes_table_loads()).order_by(CareHome.name, CareHome.id)
+
+
+@dataclass
+class OwnHomesPage:
+    """A page of the organisation's homes and whether it is admitted to any category (the
+    homes page then shows each home's eligibility)."""
+
+    page: RowsPagination
+    is_admitted: bool
+
+
+def own_homes_page() -> OwnHomesPage:
+    """A page (`?page=`) of the organisation's homes, counted and asked whether the
+    organisation is admitted in the same statement."""
+    from dps_portal.onboarding.models import Admission
+
+    is_admitted = select(Admission.id).where(Admission.provider_id == own_provider_id()).exists()
+    query = own_homes_query().add_columns(
+        func.count().over().label("total"), is_admitted.label("is_admitted")
     )
+    page = RowsPagination(
+        select=query, session=db.session, per_page=PAGE_SIZE, error_out=False, count=False
+    )
+    rows, page.items = page.items, [row.CareHome for row in page.items]
+    if rows:
+        page.total = rows[0].total
+    else:  # no homes, or past the last page: count on their own
+        page.total = db.session.scalar(
+            select(func.count()).where(CareHome.provider_id == own_provider_id())
+        )
+    return OwnHomesPage(page, is_admitted=bool(rows) and bool(rows[0].is_admitted))
 
 
 def homes_of(provider: ProviderOrganisation) -> list[CareHome]:
@@ -59,9 +93,33 @@ def homes_of(provider: ProviderOrganisation) -> list[CareHome]:
     return db.session.scalars(
         select(CareHome)
         .where(CareHome.provider_id == provider.id)
-        .options(selectinload(CareHome.district), selectinload(CareHome.setting))
+        .options(*_homes_table_loads())
         .order_by(CareHome.name, CareHome.id)
     ).all()
+
+
+def suspensions_waiting_or_in_force(provider_id: int, today: date) -> list:
+    """The provider's suspension recommendations waiting for an officer, then its
+    suspensions in force (Suspension.is_in_force), each oldest first, with their homes'
+    names: one statement."""
+    return db.session.scalars(
+        _suspensions_waiting_or_in_force(), {"provider_id": provider_id, "today": today}
+    ).all()
+
+
+@functools.cache
+def _suspensions_waiting_or_in_force() -> Select:
+    """Built once, with bind parameters: building it costs as much as running it."""
+    from dps_portal.contracts.models import Suspension, SuspensionState
+
+    is_waiting = Suspension.state == SuspensionState.recommended
+    in_force = Suspension.is_in_force(bindparam("today", type_=Date))
+    return (
+        select(Suspension)
+        .where(Suspension.provider_id == bindparam("provider_id"), is_waiting | in_force)
+        .options(joinedload(Suspension.care_home).load_only(CareHome.name, raiseload=True))
+        .order_by(case((is_waiting, 0), else_=1), Suspension.created_at, Suspension.id)
+    )
 
 
 def users_of(provider: ProviderOrganisation) -> list:

@@ -5,14 +5,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from dps_portal.contracts.eligibility import home_eligibility, homes_eligibility
-from dps_portal.contracts.queries import provider_advice, suspension_status, waiting_and_in_force
+from dps_portal.contracts.queries import provider_advice, suspension_status
+from dps_portal.core import clock
 from dps_portal.core.access import role_required, staff_only
 from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_shown_on
 from dps_portal.cqc import queries as cqc_queries
 from dps_portal.extensions import db
 from dps_portal.framework.models import current_framework
-from dps_portal.onboarding.admissions import admissions_of
 from dps_portal.providers import operations, queries
 from dps_portal.providers.forms import (
     FindHomeForm,
@@ -112,14 +112,16 @@ def _home_values(home: CareHome) -> dict:
 def list_homes():
     """The organisation's homes, each with the contract gate's answer per category it is
     admitted to, asked once for the page's homes."""
-    page = db.paginate(queries.own_homes_query(), per_page=queries.PAGE_SIZE, error_out=False)
-    is_admitted = bool(admissions_of(queries.own_organisation()))
+    homes = queries.own_homes_page()
+    page = homes.page
     return render_template(
         "providers/homes.html",
+        # Held for the page: the header names it too, without reading it again.
+        organisation=queries.own_organisation(),
         homes=page.items,
         page=page,
-        is_admitted=is_admitted,
-        eligibility=homes_eligibility(page.items) if is_admitted else {},
+        is_admitted=homes.is_admitted,
+        eligibility=homes_eligibility(page.items) if homes.is_admitted else {},
     )
 
 
@@ -205,13 +207,12 @@ def list_providers():
 def show_provider(provider_id: int):
     provider = db.get_or_404(ProviderOrganisation, provider_id)
     homes = queries.homes_of(provider)
-    waiting, in_force = waiting_and_in_force(provider_id=provider.id)
     return render_template(
         "providers/provider.html",
         provider=provider,
         homes=homes,
         users=queries.users_of(provider),
         eligibility=homes_eligibility(homes),
-        waiting_and_in_force=waiting + in_force,
+        waiting_and_in_force=queries.suspensions_waiting_or_in_force(provider.id, clock.today_uk()),
         suspension_status=suspension_status,
     )

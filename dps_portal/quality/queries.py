@@ -3,11 +3,24 @@ visit's sections as a task list, and the counts on the monitor's dashboard."""
 
 import functools
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, time, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select, true
-from sqlalchemy.orm import aliased, joinedload, load_only
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    null,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from dps_portal.accounts.models import User
 from dps_portal.accounts.queries import active_users_with_role
@@ -17,7 +30,14 @@ from dps_portal.core.roles import Role
 from dps_portal.extensions import db
 from dps_portal.onboarding.admissions import admitted_categories, admitted_home_ids
 from dps_portal.providers.models import CareHome, ProviderOrganisation
-from dps_portal.quality.models import Visit, VisitOutcome, VisitSection, VisitState, VisitType
+from dps_portal.quality.models import (
+    Visit,
+    VisitAddendum,
+    VisitOutcome,
+    VisitSection,
+    VisitState,
+    VisitType,
+)
 from dps_portal.quality.visit_templates import (
     PlannedSection,
     current_visit_template,
@@ -116,8 +136,10 @@ DUE_FILTERS = {
 }
 
 
-# The homes of one page of the due list, given when its rows are read.
-PAGE_HOMES = bindparam("due_list_page_homes", expanding=True)
+# The homes whose rows are read (a page of the due list, or the homes a query chose).
+ROW_HOMES = bindparam("due_list_homes", expanding=True)
+
+LAST_VISIT_ORDER = (Visit.visited_on.desc(), Visit.finalised_at.desc(), Visit.id.desc())
 
 
 def _first_per_home(name: str, where, *order):
@@ -134,133 +156,246 @@ def _first_per_home(name: str, where, *order):
     return aliased(Visit, ranked, name=name), ranked.c.rank == 1
 
 
-@dataclass(frozen=True)
-class _DueColumns:
-    """The due list as SQL: each admitted home with its last finalised visit, its first open
-    visit, the next visit's due date and the status. Each visit is found by ranking the
-    visits per home once (a hash join away from the homes), never by a lookup per home.
-    Of every admitted home, or (`of_page`) of the homes PAGE_HOMES gives when it runs."""
+def _last_finalised_visits(dialect: str):
+    """Each home's last finalised visit, with only what its due date needs (id, visited_on,
+    outcome): read in the order of ix_quality_visit_last_finalised, with DISTINCT ON where
+    PostgreSQL has it (less than half the cost of ranking 8,000 visits), else by ranking."""
+    columns = (Visit.care_home_id, Visit.id, Visit.visited_on, Visit.outcome)
+    # Written into the SQL, not sent as a parameter: once psycopg prepares the statement,
+    # PostgreSQL's generic plan could not know that the partial index applies.
+    finalised = Visit.state == bindparam(
+        "finalised", VisitState.finalised, type_=Visit.state.type, literal_execute=True
+    )
+    if dialect == "postgresql":
+        return (
+            select(*columns)
+            .where(finalised)
+            .distinct(Visit.care_home_id)
+            .order_by(Visit.care_home_id, *LAST_VISIT_ORDER)
+            .subquery("last_visit")
+        )
+    ranked = select(
+        *columns,
+        func.row_number()
+        .over(partition_by=Visit.care_home_id, order_by=LAST_VISIT_ORDER)
+        .label("rank"),
+    ).where(finalised)
+    ranked = ranked.subquery("ranked")
+    return (
+        select(*(ranked.c[column.key] for column in columns))
+        .where(ranked.c.rank == 1)
+        .subquery("last_visit")
+    )
 
-    last: Any
-    open: Any
-    is_last: Any
-    is_open: Any
-    due_on: Any
-    status: Any
-    of_page: bool = False
+
+@dataclass(frozen=True, eq=False)  # Hashed by identity: a key of the caches below.
+class _DueSQL:
+    """The due list as SQL: `due` has a row per admitted home (home_id, last_visit_id,
+    last_outcome, due_on, status), from each home's last finalised visit and whether it has
+    passed its gate visit, both joined by hash (never a lookup per home, nor a subquery
+    evaluated per mention); `order` is the list's order, on `due` joined to CareHome."""
+
+    due: Any
+    order: tuple
 
     @classmethod
-    def make(cls, today: date, of_page: bool = False) -> "_DueColumns":
-        visits = Visit.care_home_id.in_(PAGE_HOMES) if of_page else true()
-        last, is_last = _first_per_home(
-            "last_visit",
-            and_(Visit.state == VisitState.finalised, visits),
-            Visit.visited_on.desc(),
-            Visit.finalised_at.desc(),
-            Visit.id.desc(),
-        )
-        open_visit, is_open = _first_per_home(
-            "open_visit", and_(Visit.is_open, visits), Visit.planned_on, Visit.id
-        )
-        waiting = or_(last.id.is_(None), CareHome.id.not_in(passed_gate_visit_home_ids()))
-        due_on = case((waiting, None), else_=last.next_visit_due_on)
+    def make(cls, today: date, dialect: str) -> "_DueSQL":
+        homes = admitted_home_ids().subquery("admitted")
+        home_id = homes.c.care_home_id
+        last = aliased(Visit, _last_finalised_visits(dialect), name="last_visit")
+        passed = passed_gate_visit_home_ids().distinct().subquery("passed_gate")
+        waiting = or_(last.id.is_(None), passed.c.care_home_id.is_(None))
         status = case(
             (waiting, INITIAL_NEEDED),
             (last.is_next_visit_overdue(today), OVERDUE),
             (last.is_next_visit_due_soon(today), DUE_SOON),
             else_=NOT_DUE,
         )
-        return cls(last, open_visit, is_last, is_open, due_on, status, of_page)
-
-    def joined(self, query: Select, *, with_open: bool = False) -> Select:
-        """`query` (from CareHome) kept to admitted homes (or the page's), with the last
-        visit joined (the status and due date read it) and, `with_open`, the open visit."""
-        query = query.select_from(CareHome).outerjoin(
-            self.last, and_(self.last.care_home_id == CareHome.id, self.is_last)
-        )
-        if with_open:
-            query = query.outerjoin(
-                self.open, and_(self.open.care_home_id == CareHome.id, self.is_open)
+        due = (
+            select(
+                home_id.label("home_id"),
+                last.id.label("last_visit_id"),
+                last.outcome.label("last_outcome"),
+                case((waiting, None), else_=last.next_visit_due_on).label("due_on"),
+                status.label("status"),
             )
-        if self.of_page:
-            # A page's homes were chosen from the admitted homes.
-            return query.where(CareHome.id.in_(PAGE_HOMES))
-        return query.where(CareHome.id.in_(admitted_home_ids()))
+            .select_from(homes)
+            .outerjoin(last, last.care_home_id == home_id)
+            .outerjoin(passed, passed.c.care_home_id == home_id)
+            .subquery("due")
+        )
+        return cls(due, cls.ordered(due.c.due_on, CareHome.name, CareHome.id))
 
-    @property
-    def order(self) -> tuple:
+    @staticmethod
+    def ordered(due_on, name, home_id) -> tuple:
         """Those waiting for an initial visit first, then by due date (overdue first)."""
-        return (case((self.due_on.is_(None), 0), else_=1), self.due_on, CareHome.name, CareHome.id)
+        return (case((due_on.is_(None), 0), else_=1), due_on, name, home_id)
 
-    def rows(self) -> Select:
-        return self.joined(
-            select(CareHome, self.last, self.open, self.due_on, self.status), with_open=True
+    def homes(self, *where) -> Select:
+        """SELECT home_id, due_on, status of the admitted homes `where` keeps, in order."""
+        due = self.due
+        return (
+            select(due.c.home_id, due.c.due_on, due.c.status)
+            .join(CareHome, CareHome.id == due.c.home_id)
+            .where(*where)
+            .order_by(*self.order)
         )
 
 
 @functools.lru_cache(maxsize=8)
-def _due_columns(today: date, of_page: bool = False) -> _DueColumns:
-    """The due list's SQL for `today`, built once (SQL constructs do not change)."""
-    return _DueColumns.make(today, of_page)
+def _due_sql_of(today: date, dialect: str) -> _DueSQL:
+    """Built once a day (SQL constructs do not change, and building them costs a page)."""
+    return _DueSQL.make(today, dialect)
 
 
-def _due_rows(columns: _DueColumns, query: Select, **params) -> list[DueRow]:
-    loaded = query.options(joinedload(CareHome.provider), joinedload(columns.open.monitor))
+def _due_sql(today: date) -> _DueSQL:
+    return _due_sql_of(today, db.session.get_bind().dialect.name)
+
+
+@functools.lru_cache(maxsize=2)
+def _rows_of_homes(shown_only: bool = False) -> Select:
+    """SELECT each of the ROW_HOMES with its last finalised and first open visit (the
+    visits ranked among those homes' own), its provider and the open visit's monitor;
+    `shown_only`: only what the due list's page shows of them (narrow rows build faster; a
+    template reading more fails in the tests)."""
+    of_homes = Visit.care_home_id.in_(ROW_HOMES)
+    last, is_last = _first_per_home(
+        "last_visit", and_(Visit.state == VisitState.finalised, of_homes), *LAST_VISIT_ORDER
+    )
+    open_visit, is_open = _first_per_home(
+        "open_visit", and_(Visit.is_open, of_homes), Visit.planned_on, Visit.id
+    )
+    provider, monitor = joinedload(CareHome.provider), joinedload(open_visit.monitor)
+    if shown_only:
+        loads = (
+            load_only(CareHome.name, raiseload=True),
+            provider.load_only(
+                ProviderOrganisation.legal_name, ProviderOrganisation.trading_name, raiseload=True
+            ),
+            load_only(last.visit_type, last.visited_on, last.outcome, raiseload=True),
+            load_only(
+                open_visit.visit_type,
+                open_visit.planned_on,
+                open_visit.planned_time,
+                raiseload=True,
+            ),
+            monitor.load_only(User.full_name, raiseload=True),
+        )
+    else:
+        loads = (provider, monitor)
+    return (
+        select(CareHome, last, open_visit)
+        .outerjoin(last, and_(last.care_home_id == CareHome.id, is_last))
+        .outerjoin(open_visit, and_(open_visit.care_home_id == CareHome.id, is_open))
+        .where(CareHome.id.in_(ROW_HOMES))
+        .options(*loads)
+    )
+
+
+def _due_rows(chosen, *, shown_only: bool = False) -> list[DueRow]:
+    """The due list's rows of the `chosen` (home id, due_on, status), in their order: the
+    homes and their visits read in one more statement, whatever their number."""
+    chosen = list(chosen)
+    if not chosen:
+        return []
+    loaded = {
+        home.id: (home, last, open_visit)
+        for home, last, open_visit in db.session.execute(
+            _rows_of_homes(shown_only), {ROW_HOMES.key: [home_id for home_id, _, _ in chosen]}
+        )
+    }
     return [
-        DueRow(home, due_on, status, last, open_visit)
-        for home, last, open_visit, due_on, status in db.session.execute(loaded, params).all()
+        DueRow(loaded[home_id][0], due_on, status, *loaded[home_id][1:])
+        for home_id, due_on, status in chosen
     ]
 
 
 def visits_due(today: date, status: str | None = None) -> list[DueRow]:
     """Every admitted home with its next visit (of one status when given): first those
     waiting for an initial visit, then by due date (overdue first)."""
-    columns = _due_columns(today)
-    query = columns.rows()
-    if status is not None:
-        query = query.where(columns.status == status)
-    return _due_rows(columns, query.order_by(*columns.order))
+    sql = _due_sql(today)
+    where = () if status is None else (sql.due.c.status == status,)
+    return _due_rows(db.session.execute(sql.homes(*where)))
 
 
 @dataclass(frozen=True)
 class DuePage:
     page: Any  # the Flask-SQLAlchemy pagination, for the pagination macro
     rows: list[DueRow]
+    counts: dict[str, int]  # {status: admitted homes with it}, every status of DUE_FILTERS
 
 
-def visits_due_page(
-    today: date,
-    status: str | None = None,
-    per_page: int = 50,
-    counts: dict[str, int] | None = None,
-) -> DuePage:
-    """One page (`?page=`) of the due list, of one status when given: the page's homes are
-    chosen in SQL, then their rows read, in a fixed number of queries. Its total comes from
-    the counts (due_counts, read here unless given), not from another pass over the homes."""
-    counts = counts if counts is not None else due_counts(today)
-    columns = _due_columns(today)
-    homes = columns.joined(select(CareHome.id))
-    if status is not None:
-        homes = homes.where(columns.status == status)
-    page = db.paginate(
-        homes.order_by(*columns.order), per_page=per_page, error_out=False, count=False
+# A page of the due list: its size, its offset and (when filtered) its status.
+PAGE_SIZE = bindparam("due_list_page_size")
+PAGE_OFFSET = bindparam("due_list_page_offset")
+PAGE_STATUS = bindparam("due_list_page_status")
+
+
+@functools.lru_cache(maxsize=8)
+def _counts_and_page(sql: _DueSQL, filtered: bool) -> Select:
+    """SELECT the due list's counts by status (rows without a home) and one page of its
+    homes (of PAGE_STATUS when `filtered`), the page's in the list's order: the list is
+    worked out once (a CTE), then counted and paged."""
+    due = select(sql.due, CareHome.name).join(CareHome, CareHome.id == sql.due.c.home_id)
+    due = due.cte("due_list")
+    page = select(
+        due.c.status,
+        cast(null(), Integer).label("homes"),
+        due.c.home_id,
+        due.c.due_on,
+        due.c.name,
     )
-    page.total = counts[status] if status is not None else sum(counts.values())
-    ids = list(page.items)
-    if not ids:
-        return DuePage(page, [])
-    of_page = _due_columns(today, of_page=True)
-    rows = {row.home.id: row for row in _due_rows(of_page, of_page.rows(), **{PAGE_HOMES.key: ids})}
-    return DuePage(page, [rows[home_id] for home_id in ids if home_id in rows])
+    if filtered:
+        page = page.where(due.c.status == PAGE_STATUS)
+    page = page.order_by(*_DueSQL.ordered(due.c.due_on, due.c.name, due.c.home_id))
+    counts = select(
+        due.c.status,
+        func.count().label("homes"),
+        cast(null(), due.c.home_id.type),
+        cast(null(), due.c.due_on.type),
+        cast(null(), due.c.name.type),
+    ).group_by(due.c.status)
+    both = union_all(
+        select(page.limit(PAGE_SIZE).offset(PAGE_OFFSET).subquery()), counts
+    ).subquery()
+    return select(both).order_by(*_DueSQL.ordered(both.c.due_on, both.c.name, both.c.home_id))
+
+
+class _DuePagination(Pagination):
+    """A page of the due list and the list's counts by status, in one statement. Items:
+    (home id, due_on, status); `counts`: as due_counts gives."""
+
+    def _query_items(self) -> list:
+        status = self._query_args["status"]
+        rows = db.session.execute(
+            _counts_and_page(self._query_args["sql"], status is not None),
+            {
+                PAGE_SIZE.key: self.per_page,
+                PAGE_OFFSET.key: self._query_offset,
+                PAGE_STATUS.key: status,
+            },
+        ).all()
+        counted = {row.status: row.homes for row in rows if row.home_id is None}
+        self.counts = {key: counted.get(key, 0) for key in DUE_FILTERS.values()}
+        return [(row.home_id, row.due_on, row.status) for row in rows if row.home_id is not None]
+
+    def _query_count(self) -> int:
+        status = self._query_args["status"]
+        return self.counts[status] if status is not None else sum(self.counts.values())
+
+
+def visits_due_page(today: date, status: str | None = None, per_page: int = 50) -> DuePage:
+    """One page (`?page=`) of the due list, of one status when given, with the list's counts
+    by status: the counts and the page's homes in one statement, their rows in one more."""
+    page = _DuePagination(sql=_due_sql(today), status=status, per_page=per_page, error_out=False)
+    return DuePage(page, _due_rows(page.items, shown_only=True), page.counts)
 
 
 def due_counts(today: date) -> dict[str, int]:
     """{status: admitted homes with it}, every status of DUE_FILTERS, in one query."""
-    columns = _due_columns(today)
+    due = _due_sql(today).due
     counted = dict(
-        db.session.execute(
-            columns.joined(select(columns.status, func.count(CareHome.id))).group_by(columns.status)
-        ).all()
+        db.session.execute(select(due.c.status, func.count()).group_by(due.c.status)).all()
     )
     return {status: counted.get(status, 0) for status in DUE_FILTERS.values()}
 
@@ -268,63 +403,85 @@ def due_counts(today: date) -> dict[str, int]:
 def overdue_and_unscheduled(today: date) -> list[DueRow]:
     """The admitted homes whose next visit is overdue and not yet scheduled (the due list's
     overdue rows without an open visit), asked of the database at once."""
-    columns = _due_columns(today)
-    query = columns.rows().where(columns.status == OVERDUE, columns.open.id.is_(None))
-    return _due_rows(columns, query.order_by(columns.due_on, CareHome.name, CareHome.id))
+    sql = _due_sql(today)
+    scheduled = select(Visit.care_home_id).where(Visit.is_open)
+    query = sql.homes(sql.due.c.status == OVERDUE, sql.due.c.home_id.not_in(scheduled))
+    return _due_rows(db.session.execute(query))
 
 
 def next_visit_of(home: CareHome, today: date) -> DueRow | None:
     """The home's row of the due list (None if it is not admitted): when its next visit is
     due (None while it waits for a satisfactory initial visit) and the first one scheduled.
     The visit report gives it."""
-    columns = _due_columns(today)
-    rows = _due_rows(columns, columns.rows().where(CareHome.id == home.id))
+    sql = _due_sql(today)
+    rows = _due_rows(db.session.execute(sql.homes(sql.due.c.home_id == home.id)))
     return rows[0] if rows else None
 
 
 def next_visit_types(today: date) -> dict[int, VisitType]:
     """{home id: the type of its next visit} for every admitted home, in one query, from the
-    due list's columns: initial until a visit is finalised, follow-up after an unsatisfactory
-    outcome, initial while the home has not passed its gate visit, else routine. The schedule
-    page preselects it."""
-    columns = _due_columns(today)
+    due list: initial until a visit is finalised, follow-up after an unsatisfactory
+    outcome, initial while the home has not passed its gate visit, else routine. The
+    schedule page preselects it."""
+    due = _due_sql(today).due
     next_type = case(
-        (columns.last.id.is_(None), VisitType.initial.name),
-        (columns.last.outcome == VisitOutcome.unsatisfactory, VisitType.follow_up.name),
-        (columns.status == INITIAL_NEEDED, VisitType.initial.name),
+        (due.c.last_visit_id.is_(None), VisitType.initial.name),
+        (due.c.last_outcome == VisitOutcome.unsatisfactory, VisitType.follow_up.name),
+        (due.c.status == INITIAL_NEEDED, VisitType.initial.name),
         else_=VisitType.routine.name,
     )
     return {
         home_id: VisitType[name]
-        for home_id, name in db.session.execute(columns.joined(select(CareHome.id, next_type)))
+        for home_id, name in db.session.execute(select(due.c.home_id, next_type))
     }
 
 
 # The visit lists.
 
 
-def _list_loads() -> tuple:
-    """What a list of visits shows of each visit, joined into the list's own statement, and
-    only that (narrow rows are cheaper to join, sort and build; a template reading more fails
-    in the tests)."""
+class ListedVisit(NamedTuple):
+    """A visit as the visit lists show it: its own columns and the names of its home,
+    provider and monitor, read as plain rows (a list of ORM objects, each with its home,
+    provider and monitor, cost four times as much to build)."""
+
+    id: int
+    visit_type: VisitType
+    state: VisitState
+    is_announced: bool
+    planned_on: date
+    planned_time: time | None
+    visited_on: date | None
+    outcome: VisitOutcome | None
+    monitor_id: int
+    home_name: str
+    legal_name: str
+    trading_name: str | None
+    monitor_name: str
+
+    # The provider's name as ProviderOrganisation.display_name gives it.
+    provider_name = property(ProviderOrganisation.display_name.fget)
+
+
+def _listed_visits() -> Select:
     return (
-        load_only(
+        select(
+            Visit.id,
             Visit.visit_type,
             Visit.state,
             Visit.is_announced,
             Visit.planned_on,
             Visit.planned_time,
-            Visit.created_at,
             Visit.visited_on,
             Visit.outcome,
             Visit.monitor_id,
-            raiseload=True,
-        ),
-        joinedload(Visit.care_home, innerjoin=True).load_only(CareHome.name, raiseload=True),
-        joinedload(Visit.provider, innerjoin=True).load_only(
-            ProviderOrganisation.legal_name, ProviderOrganisation.trading_name, raiseload=True
-        ),
-        joinedload(Visit.monitor, innerjoin=True).load_only(User.full_name, raiseload=True),
+            CareHome.name,
+            ProviderOrganisation.legal_name,
+            ProviderOrganisation.trading_name,
+            User.full_name,
+        )
+        .join(CareHome, CareHome.id == Visit.care_home_id)
+        .join(ProviderOrganisation, ProviderOrganisation.id == Visit.provider_id)
+        .join(User, User.id == Visit.monitor_id)
     )
 
 
@@ -348,21 +505,45 @@ def own_open_visit_condition(show: str, user: User, today: date):
     return condition
 
 
-def _open_visits_query(
+def _open_visits_chosen(
     user: User, *, mine_only: bool = False, show: str | None = None, today: date | None = None
 ) -> Select:
-    query = select(Visit).where(Visit.is_open)
+    """SELECT the ids of the open visits the list keeps, the user's own first, then by
+    planned date, with each one's `position` in that order."""
+    query = select(Visit.id).where(Visit.is_open)
     if show in OWN_VISIT_FILTERS:
         query = query.where(own_open_visit_condition(show, user, today or clock.today_uk()))
     elif mine_only:
         query = query.where(Visit.monitor_id == user.id)
-    mine_first = case((Visit.monitor_id == user.id, 0), else_=1)
-    return query.options(*_list_loads()).order_by(mine_first, Visit.planned_on, Visit.id)
+    order = (case((Visit.monitor_id == user.id, 0), else_=1), Visit.planned_on, Visit.id)
+    return query.add_columns(func.row_number().over(order_by=order).label("position")).order_by(
+        *order
+    )
 
 
-def open_visits(user: User, *, mine_only: bool = False) -> list[Visit]:
+def _listed(chosen) -> list[ListedVisit]:
+    """The visits `chosen` (a subquery of ids and positions), with their names, in order."""
+    query = _listed_visits().join(chosen, chosen.c.id == Visit.id).order_by(chosen.c.position)
+    return [ListedVisit(*row) for row in db.session.execute(query)]
+
+
+class _ListedVisitsPagination(Pagination):
+    """A page of visits chosen from the visits alone and only then joined to their homes,
+    providers and monitors (joining a county's 1,200 open visits before the LIMIT cost four
+    times as much), the total counted from the visits alone too."""
+
+    def _query_items(self) -> list:
+        chosen = self._query_args["chosen"]
+        return _listed(chosen.limit(self.per_page).offset(self._query_offset).subquery())
+
+    def _query_count(self) -> int:
+        chosen = self._query_args["chosen"].order_by(None).subquery()
+        return db.session.scalar(select(func.count()).select_from(chosen))
+
+
+def open_visits(user: User, *, mine_only: bool = False) -> list[ListedVisit]:
     """Scheduled and in-progress visits: the user's own first, then by planned date."""
-    return list(db.session.scalars(_open_visits_query(user, mine_only=mine_only)))
+    return _listed(_open_visits_chosen(user, mine_only=mine_only).subquery())
 
 
 def open_visits_page(
@@ -374,23 +555,21 @@ def open_visits_page(
     today: date | None = None,
 ):
     """One page (`?page=`) of the open visits, or of the user's own that `show` keeps."""
-    return db.paginate(
-        _open_visits_query(user, mine_only=mine_only, show=show, today=today),
+    return _ListedVisitsPagination(
+        chosen=_open_visits_chosen(user, mine_only=mine_only, show=show, today=today),
         per_page=per_page,
         error_out=False,
     )
 
 
-def recently_finalised(limit: int = 20) -> list[Visit]:
-    return list(
-        db.session.scalars(
-            select(Visit)
-            .where(Visit.state == VisitState.finalised)
-            .options(*_list_loads())
-            .order_by(Visit.finalised_at.desc(), Visit.id.desc())
-            .limit(limit)
-        )
+def recently_finalised(limit: int = 20) -> list[ListedVisit]:
+    query = (
+        _listed_visits()
+        .where(Visit.state == VisitState.finalised)
+        .order_by(Visit.finalised_at.desc(), Visit.id.desc())
+        .limit(limit)
     )
+    return [ListedVisit(*row) for row in db.session.execute(query)]
 
 
 # One visit.
@@ -417,6 +596,27 @@ class SectionRow:
             colour = "govuk-tag--light-blue" if self.status == IN_PROGRESS else "govuk-tag--blue"
             item["status"] = {"tag": {"text": self.status, "classes": colour}}
         return item
+
+
+def visit_for_page(visit_id: int) -> Visit | None:
+    """The visit with everything its page shows: its home, provider, monitor, who finalised
+    it and the visit it follows up joined into its own statement, its sections, actions and
+    addenda (with who added each) in one statement each."""
+    follows_up = aliased(Visit)
+    return db.session.scalars(
+        select(Visit)
+        .where(Visit.id == visit_id)
+        .options(
+            joinedload(Visit.care_home, innerjoin=True),
+            joinedload(Visit.provider, innerjoin=True),
+            joinedload(Visit.monitor, innerjoin=True),
+            joinedload(Visit.finalised_by),
+            joinedload(Visit.follow_up_of.of_type(follows_up)),
+            selectinload(Visit.sections),
+            selectinload(Visit.actions),
+            selectinload(Visit.addenda).joinedload(VisitAddendum.added_by, innerjoin=True),
+        )
+    ).one_or_none()
 
 
 def section_status(section: VisitSection | PlannedSection) -> str:
@@ -461,10 +661,8 @@ def monitor_counts(user: User, today: date) -> MonitorCounts:
             func.coalesce(func.sum(case((Visit.state == VisitState.in_progress, 1), else_=0)), 0),
         ).where(Visit.is_open, Visit.monitor_id == user.id)
     ).one()
-    columns = _due_columns(today)
-    overdue = db.session.scalar(
-        columns.joined(select(func.count(CareHome.id))).where(columns.status == OVERDUE)
-    )
+    due = _due_sql(today).due
+    overdue = db.session.scalar(select(func.count()).where(due.c.status == OVERDUE))
     return MonitorCounts(
         visits_this_week=int(week), overdue_visits=overdue, drafts_in_progress=int(drafts)
     )

@@ -163,16 +163,15 @@ def list_visits_due():
     status = queries.DUE_FILTERS.get(show)
     if status is None:
         show = ""
-    counts = queries.due_counts(today)
-    due = queries.visits_due_page(today, status, counts=counts)
+    due = queries.visits_due_page(today, status)
     return render_template(
         "quality/list_visits_due.html",
         rows=due.rows,
         page=due.page,
         show=show,
         filters=queries.DUE_FILTERS,
-        counts=counts,
-        total=sum(counts.values()),
+        counts=due.counts,
+        total=sum(due.counts.values()),
         next_visit_months=rules.NEXT_VISIT_MONTHS,
     )
 
@@ -307,7 +306,9 @@ def cancel_visit(visit_id: int):
 
 @visit_staff
 def show_visit(visit_id: int):
-    visit = _visit_or_404(visit_id)
+    visit = queries.visit_for_page(visit_id)
+    if visit is None:
+        abort(404)
     can_record = visit.can_record(current_user)
     sections = visit.sections or queries.planned_sections(visit)
     rows = [

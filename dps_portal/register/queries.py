@@ -9,20 +9,21 @@ The standing is read from the records that decide it, never stored: admissions
 (`contracts.eligibility.eligibility_of`), asked once for every home of the page or batch."""
 
 import enum
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from dps_portal.contracts.eligibility import Eligibility, eligibility_of
 from dps_portal.contracts.models import Suspension
 from dps_portal.core.clock import to_uk
 from dps_portal.core.forms import id_from
 from dps_portal.extensions import db
-from dps_portal.framework.models import Category
+from dps_portal.framework.models import Category, District
 from dps_portal.onboarding.models import (
     Admission,
     Application,
@@ -33,7 +34,9 @@ from dps_portal.placements.models import Placement
 from dps_portal.providers.models import CareHome, ProviderOrganisation
 from dps_portal.quality.models import QualityReturn, ReturnState, Visit, VisitState
 
-PER_PAGE = 50
+# 25 providers a page: with their homes (about 75 at county scale) a page of 50 was 150 homes
+# and 200 KB, more than anyone reads before searching or filtering.
+PER_PAGE = 25
 # A search longer than any name is cut: nothing would match the rest.
 SEARCH_LIMIT = 200
 # The CSV reads this many providers at a time, so a county streams in steady steps.
@@ -300,6 +303,14 @@ def providers_query(filters: RegisterFilters, today: date):
 
 def standing_counts(filters: RegisterFilters, today: date) -> dict[Standing, int]:
     """Per standing, how many providers the other filters leave: one aggregate statement."""
+    row = db.session.execute(_standing_counts_statement(filters, today)).one()
+    return {"all": row[0]} | dict(zip(Standing, row[1:], strict=True))
+
+
+@functools.lru_cache(maxsize=32)
+def _standing_counts_statement(filters: RegisterFilters, today: date):
+    """standing_counts' statement, built once a day for each search (most are the blank one):
+    SQLAlchemy keeps a statement's cache key with it, and walking this one costs a millisecond."""
     base = _searched(select(ProviderOrganisation.id), filters, today, with_status=False)
     counts = [
         func.coalesce(
@@ -324,12 +335,9 @@ def standing_counts(filters: RegisterFilters, today: date) -> dict[Standing, int
         )
         for standing in Standing
     ]
-    row = db.session.execute(
-        select(func.count(ProviderOrganisation.id), *counts).where(
-            ProviderOrganisation.id.in_(base)
-        )
-    ).one()
-    return {"all": row[0]} | dict(zip(Standing, row[1:], strict=True))
+    return select(func.count(ProviderOrganisation.id), *counts).where(
+        ProviderOrganisation.id.in_(base)
+    )
 
 
 # A page's rows, and the facts each shows.
@@ -344,6 +352,12 @@ class HomeRow:
     @property
     def eligible_in(self) -> list[Category]:
         return [answer.category for answer in self.eligibility if answer.is_eligible]
+
+    @property
+    def address(self) -> str:
+        """The postcode and district, as far as known: "S40 1AA, Chesterfield"."""
+        district = self.home.district
+        return ", ".join(part for part in (self.home.postcode, district and district.name) if part)
 
 
 @dataclass(frozen=True)
@@ -397,7 +411,7 @@ class ProviderRow:
 
 def rows_for(providers: list[ProviderOrganisation], today: date) -> list[ProviderRow]:
     """Each provider with its standing, homes, eligibility and records: the same fixed
-    number of statements for a page of 50 as for 1, however many homes they have."""
+    number of statements for a full page as for 1, however many homes they have."""
     if not providers:
         return []
     ids = [provider.id for provider in providers]
@@ -420,7 +434,18 @@ def rows_for(providers: list[ProviderOrganisation], today: date) -> list[Provide
     homes = db.session.scalars(
         select(CareHome)
         .where(CareHome.provider_id.in_(ids))
-        .options(joinedload(CareHome.district))
+        .options(
+            # Only what the list, the CSV and the gate's words read (a page holds 150 homes).
+            load_only(
+                CareHome.provider_id,
+                CareHome.name,
+                CareHome.postcode,
+                CareHome.cqc_location_id,
+                CareHome.cqc_review_required_since,
+                raiseload=True,
+            ),
+            joinedload(CareHome.district).load_only(District.name, raiseload=True),
+        )
         .order_by(func.lower(CareHome.name), CareHome.id)
     ).all()
     for home in homes:
@@ -510,7 +535,7 @@ def _records(ids: list[int]) -> dict[int, Records]:
 
 
 def register_page(filters: RegisterFilters, page: int, today: date):
-    """The page asked for (50 providers), and its rows."""
+    """The page asked for (PER_PAGE providers), and its rows."""
     listed = db.paginate(
         providers_query(filters, today), page=page, per_page=PER_PAGE, error_out=False
     )

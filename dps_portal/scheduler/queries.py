@@ -1,8 +1,9 @@
 """Reads for the scheduled jobs page."""
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
-from sqlalchemy import Select, and_, column, inspect, or_, select, table, union_all
+from sqlalchemy import Select, and_, column, or_, select, table, union_all
 from sqlalchemy.orm import aliased
 
 from dps_portal.extensions import db
@@ -17,7 +18,8 @@ _jobstore = table(JOBSTORE_TABLE, column("id"), column("next_run_time"))
 
 def next_run_times() -> dict[str, datetime]:
     """When each job runs next, as the scheduler (in this process or its own) last wrote it."""
-    if not inspect(db.engine).has_table(JOBSTORE_TABLE):
+    # Asked on the request's own connection: an inspector would check out (and ping) another.
+    if not db.engine.dialect.has_table(db.session.connection(), JOBSTORE_TABLE):
         return {}
     rows = db.session.execute(select(_jobstore.c.id, _jobstore.c.next_run_time)).all()
     return {
@@ -32,6 +34,14 @@ def latest_runs(job_ids: list[str]) -> dict[str, JobRun]:
     job_id and started_at answers each), joined by UNION ALL."""
     if not job_ids:
         return {}
+    runs = db.session.scalars(_latest_runs_statement(tuple(job_ids)))
+    return {run.job_id: run for run in runs}
+
+
+@lru_cache(maxsize=8)
+def _latest_runs_statement(job_ids: tuple[str, ...]) -> Select:
+    """Built once for the registry's jobs: building a subquery a job cost more CPU than
+    PostgreSQL spends running them all."""
     newest = [
         select(
             select(JobRun.id)
@@ -42,8 +52,7 @@ def latest_runs(job_ids: list[str]) -> dict[str, JobRun]:
         )
         for job_id in job_ids
     ]
-    runs = db.session.scalars(select(JobRun).where(JobRun.id.in_(union_all(*newest))))
-    return {run.job_id: run for run in runs}
+    return select(JobRun).where(JobRun.id.in_(union_all(*newest)))
 
 
 def runs(job_id: str | None = None) -> Select:

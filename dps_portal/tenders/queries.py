@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, func, literal, select, union_all
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from dps_portal.contracts.eligibility import Eligibility, eligibility_of
 from dps_portal.core import clock
+from dps_portal.core.pagination import RowsPagination, counted_page
 from dps_portal.documents.models import StoredDocument
 from dps_portal.extensions import db
 from dps_portal.framework.models import CareSetting, Category, District, current_framework
@@ -78,7 +79,18 @@ OFFICER_STATE_FILTERS = {
 def officer_tenders(page: int, show: str | None = None):
     """Every tender, newest first, a page at a time, filtered by where it is now."""
     now = clock.now()
-    query = select(Tender).options(joinedload(Tender.category), joinedload(Tender.setting))
+    # Only the columns the list shows.
+    query = select(Tender).options(
+        load_only(
+            Tender.reference,
+            Tender.person_reference,
+            Tender.state,
+            Tender.closes_at,
+            raiseload=True,
+        ),
+        joinedload(Tender.category).load_only(Category.name, raiseload=True),
+        joinedload(Tender.setting).load_only(CareSetting.name, raiseload=True),
+    )
     if show == "draft":
         query = query.where(Tender.state == TenderState.draft)
     elif show == "open":
@@ -103,7 +115,7 @@ def officer_tenders(page: int, show: str | None = None):
     elif show == "ended":
         query = query.where(Tender.state.in_([TenderState.cancelled, TenderState.unsuccessful]))
     query = query.order_by(Tender.created_at.desc(), Tender.id.desc())
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return counted_page(query, db.session, page, PER_PAGE)
 
 
 @dataclass(frozen=True)
@@ -117,33 +129,32 @@ class ResponseCounts:
 
 
 def response_counts(tender_ids: Iterable[int]) -> dict[int, ResponseCounts]:
-    """{tender id: counts} for a page of tenders, in two aggregate queries."""
+    """{tender id: counts} for a page of tenders, in one statement: the invitations' counts
+    and the submitted bids' count, each grouped by tender, one after the other."""
     tender_ids = list(tender_ids)
     if not tender_ids:
         return {}
-    invitations = db.session.execute(
+    none = literal(0)
+    invitations = (
         select(
             TenderInvitation.tender_id,
-            func.count(TenderInvitation.id),
+            func.count(),
             func.count(TenderInvitation.viewed_at),
             func.count(TenderInvitation.declined_at),
+            none,
         )
         .where(TenderInvitation.tender_id.in_(tender_ids))
         .group_by(TenderInvitation.tender_id)
-    ).all()
-    submitted = dict(
-        db.session.execute(
-            select(Bid.tender_id, func.count(Bid.id))
-            .where(Bid.tender_id.in_(tender_ids), Bid.state == BidState.submitted)
-            .group_by(Bid.tender_id)
-        ).all()
     )
-    counts = {tender_id: ResponseCounts() for tender_id in tender_ids}
-    for tender_id, invited, viewed, declined in invitations:
-        counts[tender_id] = ResponseCounts(
-            invited=invited, viewed=viewed, declined=declined, submitted=submitted.get(tender_id, 0)
-        )
-    return counts
+    submitted = (
+        select(Bid.tender_id, none, none, none, func.count())
+        .where(Bid.tender_id.in_(tender_ids), Bid.state == BidState.submitted)
+        .group_by(Bid.tender_id)
+    )
+    counts = dict.fromkeys(tender_ids, (0, 0, 0, 0))
+    for tender_id, *row in db.session.execute(union_all(invitations, submitted)):
+        counts[tender_id] = tuple(map(sum, zip(counts[tender_id], row, strict=True)))
+    return {tender_id: ResponseCounts(*row) for tender_id, row in counts.items()}
 
 
 def clarifications(tender: Tender) -> list[TenderClarification]:
@@ -157,16 +168,40 @@ def clarifications(tender: Tender) -> list[TenderClarification]:
     )
 
 
-def invited_providers_page(tender: Tender, page: int):
-    """The invitees and the homes they were invited for (no responses: those are counts)."""
+def invited_providers_page(tender: Tender, page: int) -> tuple[RowsPagination, ResponseCounts]:
+    """The invitees and the homes they were invited for, a page at a time, with the
+    tender's response counts: the page, its total and the counts in one statement (windows
+    over every invitation before the LIMIT, and the submitted bids counted once), then the
+    page's homes."""
+    submitted = (
+        select(func.count())
+        .select_from(Bid)
+        .where(Bid.tender_id == tender.id, Bid.state == BidState.submitted)
+        .scalar_subquery()
+    )
     query = (
-        select(TenderInvitation)
-        .where(TenderInvitation.tender_id == tender.id)
-        .options(joinedload(TenderInvitation.provider), selectinload(TenderInvitation.homes))
+        select(
+            TenderInvitation,
+            func.count().over(),
+            func.count(TenderInvitation.viewed_at).over(),
+            func.count(TenderInvitation.declined_at).over(),
+            submitted,
+        )
         .join(TenderInvitation.provider)
+        .where(TenderInvitation.tender_id == tender.id)
+        .options(contains_eager(TenderInvitation.provider), selectinload(TenderInvitation.homes))
         .order_by(TenderInvitation.provider_id)
     )
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    result = RowsPagination(
+        select=query, session=db.session, page=page, per_page=PER_PAGE, error_out=False, count=False
+    )
+    if result.items:
+        counts = ResponseCounts(*result.items[0][1:])
+    else:  # past the last page, or none invited: counted on their own
+        counts = response_counts([tender.id])[tender.id]
+    result.total = counts.invited
+    result.items = [row[0] for row in result.items]
+    return result, counts
 
 
 # Providers' pages.
@@ -203,10 +238,18 @@ def opportunities(provider_id: int, page: int, show: str | None = None):
         select(TenderInvitation)
         .join(TenderInvitation.tender)
         .where(TenderInvitation.provider_id == provider_id, Tender.state.in_(PUBLISHED_STATES))
+        # Only the columns the list shows.
         .options(
-            joinedload(TenderInvitation.tender).joinedload(Tender.category),
-            joinedload(TenderInvitation.tender).joinedload(Tender.setting),
-            joinedload(TenderInvitation.bid),
+            contains_eager(TenderInvitation.tender).load_only(
+                Tender.reference, Tender.state, Tender.closes_at, raiseload=True
+            ),
+            contains_eager(TenderInvitation.tender)
+            .joinedload(Tender.category)
+            .load_only(Category.name, raiseload=True),
+            contains_eager(TenderInvitation.tender)
+            .joinedload(Tender.setting)
+            .load_only(CareSetting.name, raiseload=True),
+            joinedload(TenderInvitation.bid).load_only(Bid.state, raiseload=True),
         )
     )
     if show == "open":
@@ -234,7 +277,7 @@ def opportunities(provider_id: int, page: int, show: str | None = None):
         # Bidders are told at the start of the standstill: from then it reads as awarded.
         query = query.where(Tender.state.in_([TenderState.standstill, TenderState.awarded]))
     query = query.order_by(Tender.closes_at.desc(), Tender.id.desc())
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return counted_page(query, db.session, page, PER_PAGE)
 
 
 def own_invitation_or_404(provider_id: int, tender_id: int) -> TenderInvitation:
@@ -446,6 +489,29 @@ def select_tender(tender_id: int) -> Select:
 
 def tender_or_404(tender_id: int) -> Tender:
     tender = db.session.scalars(select_tender(tender_id)).first()
+    if tender is None:
+        abort(404)
+    return tender
+
+
+def tender_page_or_404(tender_id: int) -> Tender:
+    """The tender for its page, which changes nothing: its category, setting, questions and
+    preferred districts joined into the tender's own statement (a handful of questions times
+    a handful of districts: a few rows, one statement instead of three)."""
+    tender = (
+        db.session.scalars(
+            select(Tender)
+            .where(Tender.id == tender_id)
+            .options(
+                joinedload(Tender.category),
+                joinedload(Tender.setting),
+                joinedload(Tender.questions),
+                joinedload(Tender.preferred_districts),
+            )
+        )
+        .unique()
+        .first()
+    )
     if tender is None:
         abort(404)
     return tender

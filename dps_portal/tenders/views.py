@@ -266,19 +266,21 @@ def download_bid_attachment(tender_id: int, document_id: int):
 
 @officers_only
 def show_tender(tender_id: int):
-    tender = queries.tender_or_404(tender_id)
+    tender = queries.tender_page_or_404(tender_id)
     now = clock.now()
+    # A draft has no invitees, and no counts to show.
+    invitees, counts = (
+        queries.invited_providers_page(tender, requested_page())
+        if not tender.is_draft
+        else (None, None)
+    )
     return render_template(
         "tenders/show_tender.html",
         tender=tender,
         now=now,
-        counts=queries.response_counts([tender.id]).get(tender.id),
+        counts=counts,
         clarifications=queries.clarifications(tender) if not tender.is_draft else [],
-        invitees=(
-            queries.invited_providers_page(tender, requested_page())
-            if not tender.is_draft
-            else None
-        ),
+        invitees=invitees,
         publish_form=PublishForm(),
         attachments=queries.tender_attachments(tender),
         evaluation=evaluation_queries.tender_panel(tender, current_user),

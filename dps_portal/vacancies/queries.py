@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from dps_portal.core import clock
+from dps_portal.core.pagination import counted_page
 from dps_portal.extensions import db
 from dps_portal.framework.models import CareSetting, Category, District, current_framework
 from dps_portal.onboarding.admissions import admitted_pairs
-from dps_portal.providers.models import CareHome
+from dps_portal.providers.models import CareHome, ProviderOrganisation
 from dps_portal.vacancies.models import Vacancy
 from dps_portal.vacancies.rules import fresh_since
 
@@ -66,11 +67,21 @@ def board(filters: BoardFilters, page: int, now: datetime):
         .join(CareHome, CareHome.id == Vacancy.care_home_id)
         .outerjoin(District, District.id == CareHome.district_id)
         .where(Vacancy.beds_free > 0)
+        # The home and district of the joins above, and only the columns the board shows.
         .options(
-            joinedload(Vacancy.care_home).joinedload(CareHome.district),
-            joinedload(Vacancy.care_home).joinedload(CareHome.provider),
-            joinedload(Vacancy.category),
-            joinedload(Vacancy.setting),
+            contains_eager(Vacancy.care_home).load_only(
+                CareHome.name, CareHome.provider_id, CareHome.district_id, raiseload=True
+            ),
+            contains_eager(Vacancy.care_home)
+            .contains_eager(CareHome.district)
+            .load_only(District.name, raiseload=True),
+            contains_eager(Vacancy.care_home)
+            .joinedload(CareHome.provider)
+            .load_only(
+                ProviderOrganisation.legal_name, ProviderOrganisation.trading_name, raiseload=True
+            ),
+            joinedload(Vacancy.category).load_only(Category.name, raiseload=True),
+            joinedload(Vacancy.setting).load_only(CareSetting.name, raiseload=True),
         )
         .order_by(
             District.position.is_(None),
@@ -80,8 +91,7 @@ def board(filters: BoardFilters, page: int, now: datetime):
             Vacancy.id,
         )
     )
-    query = _filtered(query, filters, now)
-    return db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    return counted_page(_filtered(query, filters, now), db.session, page, PER_PAGE)
 
 
 @dataclass(frozen=True)

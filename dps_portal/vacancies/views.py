@@ -12,6 +12,7 @@ from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_shown_on, requested_page
 from dps_portal.extensions import db
 from dps_portal.framework.models import CareSetting, Category, current_framework
+from dps_portal.framework.queries import framework_lists
 from dps_portal.providers.models import CareHome
 from dps_portal.providers.queries import own_row_or_404
 from dps_portal.vacancies import operations, queries
@@ -95,7 +96,7 @@ def show_board():
         vacancies=page.items,
         filters=filters,
         beds=queries.beds_by_category(filters, now),
-        framework=framework,
+        lists=framework_lists(framework, "categories", "districts", "settings"),
         fresh_since=fresh_since(now),
         args={key: value for key, value in request.args.items() if key != "page"},
     )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
 from dps_portal.extensions import db
+from dps_portal.main.provider_queries import HOMES_SHOWN
 from dps_portal.onboarding.models import Application, ApplicationState
 from dps_portal.onboarding.question_sets import current_question_set
 from dps_portal.quality.models import (
@@ -18,7 +19,7 @@ from dps_portal.quality.models import (
 )
 from dps_portal.vacancies.models import Vacancy
 from tests.conftest import sign_in
-from tests.contracts.factories import admit_home, make_visit, publish_terms
+from tests.contracts.factories import admit_home, make_eligible_home, make_visit, publish_terms
 from tests.factories import make_home, make_provider, make_user
 from tests.main.work_helpers import (
     PROVIDER_LABELS,
@@ -251,4 +252,38 @@ def test_44_homes_send_as_many_statements_as_4(client, db, frozen_clock):
     after, html = statements_of(client, "/provider")
 
     assert before == after <= 24, (before, after)
-    assert html.count('data-home="') == 44
+    # The homes to look at are named up to HOMES_SHOWN; the homes list gives every home.
+    assert html.count('data-home="') == HOMES_SHOWN
+    assert f"(the first {HOMES_SHOWN} of " in text_of(html)
+    assert "shows each of your 44 homes in each category" in text_of(html)
+
+
+def test_only_the_homes_to_look_at_are_named_and_a_warning_for_all_is_said_once(
+    client, db, frozen_clock
+):
+    provider, user = provider_with_user()
+    fine = make_eligible_home("MH", provider=provider)
+    expiring_here = make_eligible_home("MH", provider=provider)
+    unvisited = admit_home(make_home(provider, name="Unvisited House"), "MH")
+    # The provider's insurance (every home's) and one home's own certificate expire soon.
+    add_evidence(provider, expires_in_days=20)
+    add_evidence(provider, expires_in_days=25, home=expiring_here)
+    db.session.commit()
+    sign_in(client, user)
+    html = client.get("/provider").get_data(as_text=True)
+
+    named = ids_in(html, r'data-home="(\d+)"', within="home-eligibility")
+    assert named == sorted([expiring_here.id, unvisited.id])
+    assert fine.name not in html.split('id="home-eligibility"')[1]
+    # Kept from placements first.
+    table = html.split('id="home-eligibility"')[1].split("</table>")[0]
+    assert table.index(f'data-home="{unvisited.id}"') < table.index(
+        f'data-home="{expiring_here.id}"'
+    )
+    assert "No satisfactory initial quality-monitoring visit" in text_of(table)
+    expires = "Public liability insurance expires"
+    assert text_of(html).count(f"{expires} 23 March 2026") == 1
+    assert f"{expires} 23 March 2026" not in text_of(table)
+    assert f"{expires} 28 March 2026" in text_of(table)
+    assert 'href="/homes">your care homes</a> shows each of your 3 homes' in html
+    assert line_count(html, "homes") == 1

@@ -129,7 +129,10 @@ def test_the_due_list_is_paginated_and_filtered_in_sql(db, people):
     assert counts[queries.DUE_SOON] == 20
     everything = queries.visits_due(today)
     assert len(everything) == sum(counts.values()) == 160
-    first = queries.visits_due_page(today)
+    with count_statements() as sent:
+        first = queries.visits_due_page(today)
+    assert sent.count == 2  # the counts and the page's homes, then their rows
+    assert first.counts == counts
     assert [row.home.id for row in first.rows] == [row.home.id for row in everything[:50]]
     overdue = queries.visits_due_page(today, queries.OVERDUE)
     assert {row.status for row in overdue.rows} == {queries.OVERDUE}

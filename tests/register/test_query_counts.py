@@ -9,6 +9,7 @@ import pytest
 from dps_portal.contracts.models import SuspensionState
 from dps_portal.core.roles import Role
 from dps_portal.onboarding.models import ApplicationState, CategoryDecision
+from dps_portal.register.queries import PER_PAGE
 from tests.conftest import sign_in
 from tests.contracts.factories import admit_home, make_eligible_home, make_visit, suspend
 from tests.factories import make_home, make_provider, make_user
@@ -66,6 +67,6 @@ def test_the_register_is_flat(client, db, role):
     after = {url: statements_of(client, url)[0] for url in urls}
     assert before == after
     assert max(after.values()) <= MOST, after
-    # The larger county fills a page: 80 providers, 50 shown.
+    # The larger county fills a page: 80 providers, a page of them shown.
     html = statements_of(client, "/register")[1]
-    assert html.count("data-provider=") == 50
+    assert html.count("data-provider=") == PER_PAGE

@@ -98,22 +98,26 @@ def version_rows(framework: Framework) -> list[VersionRow]:
     """Each version with how many admitted providers have accepted it, and the first few of
     those that have not: aggregates and one windowed query, whatever the number of
     providers or versions."""
-    terms_versions = versions(framework)
     admitted = _admitted_provider_ids(framework.id)
-    admitted_count = db.session.scalar(
-        select(func.count(ProviderOrganisation.id)).where(ProviderOrganisation.id.in_(admitted))
+    # Every version with its two counts, in one statement.
+    accepted_count = (
+        select(func.count(TermsAcceptance.id))
+        .where(
+            TermsAcceptance.terms_version_id == TermsVersion.id,
+            TermsAcceptance.provider_id.in_(admitted),
+        )
+        .scalar_subquery()
     )
-    accepted = dict(
-        db.session.execute(
-            select(TermsAcceptance.terms_version_id, func.count(TermsAcceptance.id))
-            .join(TermsVersion, TermsVersion.id == TermsAcceptance.terms_version_id)
-            .where(
-                TermsVersion.framework_id == framework.id,
-                TermsAcceptance.provider_id.in_(admitted),
-            )
-            .group_by(TermsAcceptance.terms_version_id)
-        ).all()
+    admitted_count = (
+        select(func.count(ProviderOrganisation.id))
+        .where(ProviderOrganisation.id.in_(admitted))
+        .scalar_subquery()
     )
+    counted = db.session.execute(
+        select(TermsVersion, accepted_count, admitted_count)
+        .where(TermsVersion.framework_id == framework.id)
+        .order_by(TermsVersion.version.desc())
+    ).all()
     accepted_here = (
         select(TermsAcceptance.id)
         .where(
@@ -153,11 +157,11 @@ def version_rows(framework: Framework) -> list[VersionRow]:
     return [
         VersionRow(
             terms=terms,
-            accepted=accepted.get(terms.id, 0),
-            admitted=admitted_count,
+            accepted=accepted,
+            admitted=admitted,
             not_accepted=not_accepted.get(terms.id, []),
         )
-        for terms in terms_versions
+        for terms, accepted, admitted in counted
     ]
 
 
@@ -302,11 +306,13 @@ def provider_terms(
         for acceptance in acceptances
         if acceptance.terms_version.framework_id == framework.id
     }
+    # The acceptances of the current and upcoming versions are among those just read.
+    by_version = {acceptance.terms_version_id: acceptance for acceptance in acceptances}
     return ProviderTerms(
         current=current,
-        current_acceptance=acceptance_of(provider, current) if current else None,
+        current_acceptance=by_version.get(current.id) if current else None,
         upcoming=upcoming,
-        upcoming_acceptance=acceptance_of(provider, upcoming) if upcoming else None,
+        upcoming_acceptance=by_version.get(upcoming.id) if upcoming else None,
         barrier=reason.text if reason and current is not None else None,
         grace_warning=warning,
         acceptances=acceptances,

@@ -1,23 +1,26 @@
 """What the officers' review pages, the decision notice and the reminder job read."""
 
 import enum
+import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from dps_portal.core import clock
 from dps_portal.core.workingdays import add_working_days
 from dps_portal.documents.models import StoredDocument
 from dps_portal.extensions import db
-from dps_portal.framework.models import Framework
+from dps_portal.framework.models import Category, Framework
 from dps_portal.onboarding import rules
 from dps_portal.onboarding.answers import answers_of_sections
 from dps_portal.onboarding.checks import exclusion_flags, inadequate_homes
 from dps_portal.onboarding.models import (
+    Admission,
     Answer,
     Application,
     ApplicationCategory,
@@ -27,7 +30,12 @@ from dps_portal.onboarding.models import (
     ClarificationRequest,
     SectionReview,
 )
-from dps_portal.onboarding.queries import SectionSummary, answer_html, application_summary
+from dps_portal.onboarding.queries import (
+    SectionSummary,
+    answer_html,
+    organisation_summary,
+    section_summaries,
+)
 from dps_portal.onboarding.question_sets import definition_of
 from dps_portal.onboarding.questions import Question
 from dps_portal.providers.models import CareHome, ProviderOrganisation
@@ -131,24 +139,29 @@ def due_soon_before(today: date) -> date:
 def answered_since_review():
     """SQL: the provider answered a clarification after the application's latest section
     review (or none was reviewed), so it is back with the officers."""
+    # The applications with such an answer, found once (from the few answered
+    # clarifications) rather than looked for once an application.
     last_review = (
         select(func.max(SectionReview.reviewed_at))
-        .where(SectionReview.application_id == Application.id)
-        .correlate(Application)
+        .where(SectionReview.application_id == ClarificationRequest.application_id)
+        .correlate(ClarificationRequest)
         .scalar_subquery()
     )
-    answered = select(ClarificationRequest.id).where(
-        ClarificationRequest.application_id == Application.id,
+    answered = select(ClarificationRequest.application_id).where(
         ClarificationRequest.responded_at.is_not(None),
         (last_review.is_(None)) | (ClarificationRequest.responded_at > last_review),
     )
-    return (Application.state == ApplicationState.submitted) & answered.exists()
+    return (Application.state == ApplicationState.submitted) & Application.id.in_(answered)
 
 
 @dataclass(frozen=True)
 class QueueRow:
+    """An application as the queue shows it (only the columns it shows are loaded), with
+    its decision clock and its categories' (code, name)."""
+
     application: Application
     clock: DecisionClock | None
+    categories: list[tuple[str, str]]
 
 
 def queue_filter(view: str, today: date):
@@ -181,45 +194,81 @@ def queue_filter(view: str, today: date):
 def queue(view: str, today: date, total: int, per_page: int = 50) -> tuple[Any, list[QueueRow]]:
     """One page (`?page=`) of one view of the queue, and its rows. Awaiting decision: the
     soonest due first. `total` is the view's count from `queue_counts`."""
+    page = db.paginate(_queue_of(view, today), per_page=per_page, error_out=False, count=False)
+    page.total = total
+    categories = _categories_of([application.id for application in page.items])
+    return page, [
+        QueueRow(application, decision_clock(application, today), categories[application.id])
+        for application in page.items
+    ]
+
+
+@functools.lru_cache(maxsize=32)
+def _queue_of(view: str, today: date) -> Select:
+    """SELECT one view of the queue in its order, the columns the queue shows only (a
+    template reading more fails in the tests). Built once a day: SQL constructs do not
+    change, and building them costs as much as running them."""
     query = (
         select(Application)
         .where(queue_filter(view, today))
         .options(
-            joinedload(Application.provider, innerjoin=True),
-            selectinload(Application.categories).joinedload(
-                ApplicationCategory.category, innerjoin=True
+            load_only(
+                Application.reference,
+                Application.provider_id,
+                Application.state,
+                Application.received_on,
+                Application.due_on,
+                Application.extended_due_on,
+                Application.extension_reason,
+                Application.decided_at,
+                raiseload=True,
+            ),
+            joinedload(Application.provider, innerjoin=True).load_only(
+                ProviderOrganisation.legal_name, ProviderOrganisation.trading_name, raiseload=True
             ),
         )
     )
     if view == "decided":
-        query = query.order_by(Application.decided_at.desc(), Application.id.desc())
-    elif view == "withdrawn":
-        query = query.order_by(Application.withdrawn_at.desc(), Application.id.desc())
-    elif view == "all":
-        query = query.order_by(Application.received_on.desc(), Application.id.desc())
-    else:
-        query = query.order_by(Application.decision_due_on, Application.received_on, Application.id)
-    page = db.paginate(query, per_page=per_page, error_out=False, count=False)
-    page.total = total
-    return page, [
-        QueueRow(application, decision_clock(application, today)) for application in page.items
-    ]
+        return query.order_by(Application.decided_at.desc(), Application.id.desc())
+    if view == "withdrawn":
+        return query.order_by(Application.withdrawn_at.desc(), Application.id.desc())
+    if view == "all":
+        return query.order_by(Application.received_on.desc(), Application.id.desc())
+    return query.order_by(Application.decision_due_on, Application.received_on, Application.id)
+
+
+def _categories_of(application_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """{application id: [(code, name) of each category applied for]}, in the order chosen
+    (Application.categories): one statement of plain rows for a page of applications."""
+    categories: dict[int, list[tuple[str, str]]] = {id_: [] for id_ in application_ids}
+    if not application_ids:
+        return categories
+    rows = db.session.execute(
+        select(ApplicationCategory.application_id, Category.code, Category.name)
+        .join(Category, Category.id == ApplicationCategory.category_id)
+        .where(ApplicationCategory.application_id.in_(application_ids))
+        .order_by(ApplicationCategory.id)
+    )
+    for application_id, code, name in rows:
+        categories[application_id].append((code, name))
+    return categories
 
 
 def queue_counts(today: date | None = None) -> dict[str, int]:
     """{view: applications in it} for every view of the queue, in one aggregate query."""
-    today = today or clock.today_uk()
-    row = db.session.execute(
-        select(
-            *(
-                func.coalesce(func.sum(case((queue_filter(view, today), 1), else_=0)), 0).label(
-                    view
-                )
-                for view in QUEUE_VIEWS
-            )
-        ).select_from(Application)
-    ).one()
+    row = db.session.execute(_queue_counts_of(today or clock.today_uk())).one()
     return {view: int(count) for view, count in row._mapping.items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _queue_counts_of(today: date) -> Select:
+    """Built once a day, as _queue_of."""
+    return select(
+        *(
+            func.coalesce(func.sum(case((queue_filter(view, today), 1), else_=0)), 0).label(view)
+            for view in QUEUE_VIEWS
+        )
+    ).select_from(Application)
 
 
 def awaiting_decision() -> list[Application]:
@@ -436,7 +485,7 @@ def review_state(application: Application) -> ReviewState:
         for review in db.session.scalars(
             select(SectionReview)
             .where(SectionReview.application_id == application.id)
-            .options(selectinload(SectionReview.reviewed_by))
+            .options(joinedload(SectionReview.reviewed_by))
         )
     }
     clarifications = list(application.clarifications)
@@ -505,44 +554,71 @@ def _previous_html(
     return answer_html(question, previous)
 
 
-def load_for_review(application: Application) -> None:
-    """Load in four statements what the review pages read of the application: its
-    provider, question set, categories, homes (each with its district and setting) and
-    answers (each with its upload), instead of one statement a home or an upload as the
-    pages read them."""
+def _review_loads() -> tuple:
+    """What the review pages read of an application: its provider, question set,
+    categories, homes (each with its district and setting) and answers (each with its
+    upload)."""
     home = selectinload(Application.categories).selectinload(ApplicationCategory.homes)
-    db.session.scalars(
+    return (
+        joinedload(Application.provider, innerjoin=True),
+        joinedload(Application.question_set, innerjoin=True),
+        selectinload(Application.categories).joinedload(
+            ApplicationCategory.category, innerjoin=True
+        ),
+        home.joinedload(ApplicationHome.care_home, innerjoin=True).options(
+            joinedload(CareHome.district), joinedload(CareHome.setting)
+        ),
+        selectinload(Application.answers).joinedload(Answer.document),
+    )
+
+
+def application_for_review(application_id: int) -> Application | None:
+    """The application with what the review pages read of it, in four statements, instead
+    of one a home or an upload as the pages read them."""
+    return db.session.scalars(_for_review(), {"application_id": application_id}).first()
+
+
+@functools.lru_cache(maxsize=1)
+def _for_review() -> Select:
+    """Built once, as _queue_of: its loading options cost a sixth of a review page."""
+    return (
         select(Application)
-        .where(Application.id == application.id)
-        .options(
-            joinedload(Application.provider, innerjoin=True),
-            joinedload(Application.question_set, innerjoin=True),
-            selectinload(Application.categories).joinedload(
-                ApplicationCategory.category, innerjoin=True
-            ),
-            home.joinedload(ApplicationHome.care_home, innerjoin=True).options(
-                joinedload(CareHome.district), joinedload(CareHome.setting)
-            ),
-            selectinload(Application.answers).joinedload(Answer.document),
+        .where(Application.id == bindparam("application_id"))
+        .options(*_review_loads())
+    )
+
+
+def admitted_category_names(provider_id: int) -> list[str]:
+    """The names of the categories the provider is admitted to (onboarding.admissions),
+    in the order it was admitted: names only, in one statement."""
+    return list(
+        db.session.scalars(
+            select(Category.name)
+            .join(Admission, Admission.category_id == Category.id)
+            .where(Admission.provider_id == provider_id)
+            .order_by(Admission.id)
         )
-    ).all()
+    )
 
 
-def application_review(application: Application) -> ApplicationReview:
+def application_review(
+    application: Application, answers_of: Collection[str] | None = None
+) -> ApplicationReview:
     """The application as the officer reviews it: each section with its answers for each
-    scope, what changed since the last clarification, and the officer's review of it."""
+    scope, what changed since the last clarification, and the officer's review of it.
+    `answers_of`: the sections whose answers the page shows (every section when None); the
+    others have no parts, but their changed_count still counts (only sections reopened by
+    the clarification have changes, so only theirs are read for it)."""
     definition = definition_of(application.question_set)
     clarification = latest_clarification(application)
     changes = changes_since(clarification, application)
     documents = _previous_documents(changes)
     outcomes = {outcome.key: outcome for outcome in review_state(application).sections}
     reopened = set(clarification.section_keys or ()) if clarification else set()
-    summaries = application_summary(application)
-    organisation = next(s for s in summaries if s.key == ORGANISATION_PART)
+    if answers_of is not None:
+        answers_of = {*answers_of, *(key.split("/", 1)[0] for key in changes)}
     parts: dict[str, list[ReviewPart]] = {}
-    for summary in summaries:
-        if summary.key not in {section.key for section in definition.sections}:
-            continue
+    for summary in section_summaries(application, answers_of):
         section = definition.section(summary.key)
         rows = []
         for row in summary.rows:
@@ -565,7 +641,7 @@ def application_review(application: Application) -> ApplicationReview:
         )
         for section in definition.sections
     ]
-    return ApplicationReview(organisation, sections, clarification)
+    return ApplicationReview(organisation_summary(application), sections, clarification)
 
 
 def exclusion_sections(application: Application) -> list[ReviewSection]:

@@ -10,7 +10,6 @@ from dps_portal.core.roles import Role
 from dps_portal.core.web import refusal_redirects_to, refusal_shown_on
 from dps_portal.extensions import db
 from dps_portal.onboarding import rules
-from dps_portal.onboarding.admissions import admissions_of
 from dps_portal.onboarding.models import Application, ReviewOutcome
 from dps_portal.onboarding.question_sets import definition_of
 from dps_portal.onboarding.review import operations, queries, sections
@@ -25,9 +24,13 @@ from dps_portal.onboarding.review.forms import (
 officers_only = role_required(Role.contracts_officer)
 
 
-def _application_or_404(application_id: int) -> Application:
-    """An application the council has received; drafts are the provider's own business."""
-    application = db.session.get(Application, application_id)
+def _application_or_404(application_id: int, *, for_review: bool = False) -> Application:
+    """An application the council has received; drafts are the provider's own business.
+    `for_review`: with what the review pages read of it (queries.application_for_review)."""
+    if for_review:
+        application = queries.application_for_review(application_id)
+    else:
+        application = db.session.get(Application, application_id)
     if application is None or not application.can_review(current_user):
         abort(404)
     return application
@@ -77,9 +80,9 @@ def _section_form(section: queries.ReviewSection) -> SectionReviewForm:
 
 
 def _render_application(application: Application):
-    """The application's overview: its summary and the section list with each outcome."""
-    queries.load_for_review(application)
-    review = queries.application_review(application)
+    """The application's overview: its summary and the section list with each outcome (no
+    section's answers)."""
+    review = queries.application_review(application, answers_of=())
     return render_template(
         "onboarding/review/show_application.html",
         application=application,
@@ -89,15 +92,14 @@ def _render_application(application: Application):
         clock=queries.decision_clock(application, clock.today_uk()),
         flags=queries.review_flags(application),
         homes=queries.homes_put_forward(application),
-        admissions=admissions_of(application.provider),
+        admitted_to=queries.admitted_category_names(application.provider_id),
         part_titles=dict(queries.reopenable_parts(application)),
     )
 
 
 def _render_section(application: Application, section_key: str, submitted_form=None):
     """One section's answers and its review form (with what was typed, after an error)."""
-    queries.load_for_review(application)
-    review = queries.application_review(application)
+    review = queries.application_review(application, answers_of=(section_key,))
     place = sections.place_of(application, review, section_key)
     return render_template(
         "onboarding/review/review_section.html",
@@ -113,12 +115,12 @@ def _render_section(application: Application, section_key: str, submitted_form=N
 
 @officers_only
 def show_application(application_id: int):
-    return _render_application(_application_or_404(application_id))
+    return _render_application(_application_or_404(application_id, for_review=True))
 
 
 @officers_only
 def review_section(application_id: int, section_key: str):
-    application = _application_or_404(application_id)
+    application = _application_or_404(application_id, for_review=True)
     titles = {
         section.key: section.title for section in definition_of(application.question_set).sections
     }

@@ -117,7 +117,8 @@ def list_actions():
     if view not in queries.ACTION_VIEWS:
         view = "live"
     counts = queries.action_counts()
-    page = queries.council_actions(view, counts[view])
+    today = clock.today_uk()
+    page = queries.council_actions(view, counts[view], today)
     return render_template(
         "quality/actions/list_actions.html",
         actions=page.items,
@@ -125,7 +126,7 @@ def list_actions():
         view=view,
         views=queries.ACTION_VIEWS,
         counts=counts,
-        today=clock.today_uk(),
+        today=today,
     )
 
 

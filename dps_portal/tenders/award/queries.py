@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from dps_portal.core import clock
 from dps_portal.core.roles import Role
@@ -134,11 +134,13 @@ def can_confirm(award: TenderAward | None, user) -> bool:
 # Documents.
 
 
-def tender_documents(tender: Tender, provider_id: int | None = None) -> list[StoredDocument]:
+def tender_documents(
+    tender: Tender, provider_id: int | None = None, *, placement: Placement | None
+) -> list[StoredDocument]:
     """The award's documents of the tender: every one for staff (provider_id None), or only
-    those that belong to `provider_id` (its summary, and its letter and agreement if it won)."""
+    those that belong to `provider_id` (its summary, and its letter and agreement if it won).
+    `placement` is the tender's placement (`placement_of`), which the caller has read."""
     names = [summary_filename(tender), letter_filename(tender), report_filename(tender)]
-    placement = placement_of(tender)
     if placement is not None:
         names.append(agreement_filename(placement))
     query = select(StoredDocument).where(
@@ -178,13 +180,27 @@ def tender_panel(tender, user):
     """What the officers' tender page shows of the award (None before moderation)."""
     if tender.state not in AWARD_STATES:
         return None
-    award = live_award(tender)
-    choice = accepted_choice(tender)
+    awards = db.session.scalars(
+        select(TenderAward)
+        .where(TenderAward.tender_id == tender.id)
+        .options(
+            joinedload(TenderAward.evaluation).joinedload(BidEvaluation.bid),
+            joinedload(TenderAward.recommended_by),
+            joinedload(TenderAward.approved_by),
+        )
+        .order_by(TenderAward.id)
+    ).all()
+    award = next((each for each in awards if each.state is not AwardState.refused), None)
+    # The person's choice is what a recommendation is made to: asked only before one is made.
+    choice = (
+        accepted_choice(tender) if award is None or tender.state is TenderState.moderated else None
+    )
     winner = award.evaluation if award is not None else (choice.evaluation if choice else None)
+    placement = placement_of(tender)
     return TenderPanel(
         tender=tender,
         award=award,
-        refused=refused_awards(tender),
+        refused=[each for each in awards if each.state is AwardState.refused],
         winner=winner,
         choice=choice,
         confirmable_from=confirmable_from(tender),
@@ -193,8 +209,8 @@ def tender_panel(tender, user):
         can_decide=can_decide(award, user),
         can_confirm=can_confirm(award, user),
         is_recommender=award is not None and award.recommended_by_id == user.id,
-        placement=placement_of(tender),
-        documents=tender_documents(tender) if tender.bidders_told_at else [],
+        placement=placement,
+        documents=tender_documents(tender, placement=placement) if tender.bidders_told_at else [],
     )
 
 
@@ -233,7 +249,8 @@ def opportunity_panel(invitation, user):
         has_bid=has_bid,
         is_winner=is_winner,
         is_confirmed=tender.state is TenderState.awarded,
-        documents=tender_documents(tender, provider_id=invitation.provider_id),
+        # Only the winner's placement: another bidder's documents never include the agreement.
+        documents=tender_documents(tender, provider_id=invitation.provider_id, placement=placement),
         placement=placement,
     )
 
