@@ -2,7 +2,7 @@ import enum
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, and_
+from sqlalchemy import ForeignKey, Numeric, String, Text, and_, func
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -46,9 +46,15 @@ class ProviderOrganisation(IdMixin, TimestampMixin, Base):
         back_populates="provider", order_by="CareHome.name"
     )
 
-    @property
+    @hybrid_property
     def display_name(self) -> str:
+        """The name people know it by: its trading name, else its legal name."""
         return self.trading_name or self.legal_name
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls):
+        return func.coalesce(func.nullif(cls.trading_name, ""), cls.legal_name)
 
     def can_manage(self, user) -> bool:
         """Its users who manage it change its details, invite colleagues and renew evidence."""

@@ -454,12 +454,8 @@ class ListedVisit(NamedTuple):
     outcome: VisitOutcome | None
     monitor_id: int
     home_name: str
-    legal_name: str
-    trading_name: str | None
+    provider_name: str
     monitor_name: str
-
-    # The provider's name as ProviderOrganisation.display_name gives it.
-    provider_name = property(ProviderOrganisation.display_name.fget)
 
 
 def _listed_visits() -> Select:
@@ -475,8 +471,7 @@ def _listed_visits() -> Select:
             Visit.outcome,
             Visit.monitor_id,
             CareHome.name,
-            ProviderOrganisation.legal_name,
-            ProviderOrganisation.trading_name,
+            ProviderOrganisation.display_name,
             User.full_name,
         )
         .join(CareHome, CareHome.id == Visit.care_home_id)

@@ -283,8 +283,7 @@ def council_actions(view: str, total: int, today: date, per_page: int = 50):
             select(
                 page,
                 CareHome.name.label("home_name"),
-                ProviderOrganisation.legal_name,
-                ProviderOrganisation.trading_name,
+                ProviderOrganisation.display_name.label("provider_name"),
             )
             .join(Visit, Visit.id == page.c.visit_id)
             .join(CareHome, CareHome.id == Visit.care_home_id)

@@ -160,8 +160,7 @@ def _returns_page(
             QualityReturn.is_overdue(today).label("is_overdue"),
             QualityReturn.is_due_soon(today).label("is_due_soon"),
             CareHome.name.label("home_name"),
-            ProviderOrganisation.legal_name,
-            ProviderOrganisation.trading_name,
+            ProviderOrganisation.display_name.label("provider_name"),
         )
         .join(CareHome, CareHome.id == QualityReturn.care_home_id)
         .join(ProviderOrganisation, ProviderOrganisation.id == QualityReturn.provider_id)
